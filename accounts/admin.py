@@ -1,0 +1,1 @@
+# Users and groups are managed through django.contrib.auth's own admin.

@@ -1,0 +1,1 @@
+# Accounts use django.contrib.auth's User; roles are its groups (see accounts/roles.py).

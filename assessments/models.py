@@ -1,0 +1,1 @@
+# MCQs, quizzes and exam tickets; filled by the seed import and quiz issues.

@@ -1,0 +1,1 @@
+# Courses and their study material; filled by the seed import issue.

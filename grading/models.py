@@ -1,0 +1,1 @@
+# Submissions and their results; filled by the grading engine issue.

@@ -1,0 +1,1 @@
+# The lab catalogue; filled by the grading engine issue.

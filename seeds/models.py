@@ -1,0 +1,1 @@
+# Import runs and their reports; filled by the seed import issue.
