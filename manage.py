@@ -18,9 +18,7 @@ def main() -> None:
         sys.stderr.write(f"Configuration error: {error}\n")
         sys.exit(2)
     except OperationalError as error:
-        sys.stderr.write(
-            f"Database error (check DATABASE_URL): {str(error).strip()}\n"
-        )
+        sys.stderr.write(f"Database error (check DATABASE_URL): {str(error).strip()}\n")
         sys.exit(2)
 
 

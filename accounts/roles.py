@@ -11,6 +11,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(StrEnum):
@@ -18,6 +19,8 @@ class Role(StrEnum):
     INSTRUCTOR = "Instructor"
     ADMIN = "Admin"
 
+
+ROLE_LABELS = {Role.LEARNER: _("Learner"), Role.INSTRUCTOR: _("Instructor"), Role.ADMIN: _("Admin")}
 
 ALL_PERMISSIONS = "__all__"
 

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from accounts.access import STAFF_ROLES, login_required, public, role_required
 from accounts.forms import SignUpForm
-from accounts.roles import Role, roles_of
+from accounts.roles import ROLE_LABELS, Role, roles_of
 from accounts.services import register_learner
 
 
@@ -30,7 +30,10 @@ def profile(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/profile.html",
-        {"account": request.user, "account_roles": sorted(roles_of(request.user))},
+        {
+            "account": request.user,
+            "account_roles": [ROLE_LABELS[role] for role in sorted(roles_of(request.user))],
+        },
     )
 
 

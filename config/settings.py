@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
 
-DEFAULT_SECRET_KEY = "insecure-development-key-do-not-use-in-production"
+DEFAULT_SECRET_KEY = "insecure-development-key-do-not-use-in-production"  # noqa: S105
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
 
@@ -141,7 +141,10 @@ def database_from_env() -> dict:
     if url is None:
         VAR_DIR.mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
-    scheme = urlsplit(url).scheme
+    try:
+        scheme = urlsplit(url).scheme
+    except ValueError as error:
+        raise ImproperlyConfigured(f"DATABASE_URL: cannot parse {url!r}: {error}") from None
     if scheme not in {"sqlite", "postgres", "postgresql", "pgsql"}:
         raise ImproperlyConfigured(
             f"DATABASE_URL: unsupported scheme {scheme!r} in {url!r}; use "
@@ -189,6 +192,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+if not PRODUCTION:
+    # WhiteNoise serves from the finders in development but warns when the root is missing.
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -209,7 +215,10 @@ MEDIA_URL = "media/"
 BROKER_SCHEMES = {"redis", "rediss", "filesystem"}
 BROKER_DIR = VAR_DIR / "broker"
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
-_broker_scheme = urlsplit(CELERY_BROKER_URL).scheme
+try:
+    _broker_scheme = urlsplit(CELERY_BROKER_URL).scheme
+except ValueError:
+    _broker_scheme = "?"
 if _broker_scheme not in BROKER_SCHEMES:
     raise ImproperlyConfigured(
         f"CELERY_BROKER_URL: unsupported scheme {_broker_scheme!r} in {CELERY_BROKER_URL!r}; "
@@ -231,7 +240,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_IGNORE_RESULT = True
+# Results travel through the database (Submission rows), not a result backend; tests and
+# operators may still set one to wait on a task.
+CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
+CELERY_TASK_IGNORE_RESULT = CELERY_RESULT_BACKEND is None
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
@@ -239,6 +251,10 @@ CELERY_TIMEZONE = TIME_ZONE
 LAB_QUEUES = {"cpu": "labs.cpu", "gpu": "labs.gpu"}
 
 # --- Grading --------------------------------------------------------------------------------
+# The device this worker's jobs get: "cuda" on GPU nodes (docker-compose's worker-gpu).
+GRADING_DEVICE = env_str("GRADING_DEVICE", "cpu")
+if GRADING_DEVICE not in {"cpu", "cuda"}:
+    raise ImproperlyConfigured(f"GRADING_DEVICE: expected 'cpu' or 'cuda', got {GRADING_DEVICE!r}")
 DATASET_DIR = Path(env_str("DATASET_DIR", str(VAR_DIR / "datasets")))
 SANDBOX_TMP_DIR = Path(env_str("SANDBOX_TMP_DIR", "/tmp/platform-sandbox"))  # noqa: S108
 SEED_DATA_DIR = BASE_DIR / "seeds" / "data"

@@ -1,0 +1,26 @@
+"""Run `manage.py` in a child process with a controlled environment, as an operator would."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+# Variables of the test session that must not leak into the operator's environment.
+SCRUBBED = (
+    "DJANGO_SETTINGS_MODULE",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+    "PLATFORM_ENV",
+    "SECRET_KEY",
+    "DEBUG",
+    "ALLOWED_HOSTS",
+)
+
+
+def run_manage(*args: str, env: dict[str, str] | None = None, timeout: float = 120):
+    clean = {k: v for k, v in os.environ.items() if k not in SCRUBBED}
+    clean.update(env or {})
+    return subprocess.run(
+        [sys.executable, str(PROJECT_DIR / "manage.py"), *args],
+        cwd=PROJECT_DIR, env=clean, capture_output=True, text=True, timeout=timeout,
+    )  # fmt: skip

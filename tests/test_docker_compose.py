@@ -1,0 +1,103 @@
+"""Docker cannot run here, so the compose file is checked by reading it: every command it names
+exists in the project, and each service has what production needs."""
+
+import importlib
+import shlex
+from pathlib import Path
+
+import pytest
+import yaml
+from django.conf import settings
+from django.core.management import get_commands
+
+COMPOSE = Path(__file__).resolve().parent.parent / "docker-compose.yml"
+APP_SERVICES = {"migrate", "web", "beat", "worker-cpu", "worker-gpu"}
+
+
+@pytest.fixture(scope="module")
+def services() -> dict:
+    return yaml.safe_load(COMPOSE.read_text())["services"]
+
+
+def as_argv(command) -> list[str]:
+    return command if isinstance(command, list) else shlex.split(command)
+
+
+def test_it_defines_every_production_service(services):
+    assert set(services) >= {"postgres", "redis", *APP_SERVICES}
+
+
+def test_every_long_running_service_restarts_and_has_a_health_check(services):
+    for name, service in services.items():
+        if name == "migrate":
+            assert service["restart"] == "no"
+            continue
+        assert service.get("restart") == "unless-stopped", name
+        assert service.get("healthcheck", {}).get("test"), name
+
+
+def test_app_services_build_from_the_projects_dockerfile(services):
+    for name in APP_SERVICES:
+        assert services[name]["build"] == ".", name
+    assert (COMPOSE.parent / "Dockerfile").exists()
+
+
+def test_every_manage_py_command_exists(services):
+    available = get_commands()
+    for name in APP_SERVICES:
+        argv = as_argv(services[name]["command"])
+        if "manage.py" in argv:
+            command = argv[argv.index("manage.py") + 1]
+            assert command in available, f"{name}: manage.py {command}"
+
+
+def test_gunicorn_serves_an_application_that_exists(services):
+    argv = as_argv(services["web"]["command"])
+    assert argv[0] == "gunicorn"
+    module_name, attribute = argv[1].split(":")
+    assert callable(getattr(importlib.import_module(module_name), attribute))
+
+
+def celery_argv(service: dict) -> list[str]:
+    argv = as_argv(service["command"])
+    assert argv[:3] == ["celery", "-A", "config"]
+    assert importlib.import_module("config.celery").app.main == "platform"
+    return argv
+
+
+def queues_of(service: dict) -> set[str]:
+    argv = celery_argv(service)
+    assert argv[3] == "worker"
+    return set(argv[argv.index("--queues") + 1].split(","))
+
+
+def test_the_workers_consume_the_lab_queues_the_project_routes_to(services):
+    known = {"default", *settings.LAB_QUEUES.values()}
+    assert settings.LAB_QUEUES["cpu"] in queues_of(services["worker-cpu"])
+    assert queues_of(services["worker-gpu"]) == {settings.LAB_QUEUES["gpu"]}
+    assert queues_of(services["worker-cpu"]) <= known
+
+
+def test_beat_runs_the_projects_celery_app(services):
+    assert celery_argv(services["beat"])[3] == "beat"
+
+
+def test_the_gpu_worker_reserves_an_nvidia_gpu_and_grades_on_cuda(services):
+    devices = services["worker-gpu"]["deploy"]["resources"]["reservations"]["devices"]
+    assert any(d["driver"] == "nvidia" and "gpu" in d["capabilities"] for d in devices)
+    assert services["worker-gpu"]["environment"]["GRADING_DEVICE"] == "cuda"
+
+
+def test_production_settings_come_from_the_environment(services):
+    env = services["web"]["environment"]
+    assert env["PLATFORM_ENV"] == "production"
+    for variable in ("SECRET_KEY", "ALLOWED_HOSTS"):
+        assert env[variable].startswith("${" + variable + ":?"), variable
+    assert env["CELERY_BROKER_URL"].startswith("redis://redis:")
+    assert "@postgres:5432/" in env["DATABASE_URL"]
+
+
+def test_state_lives_in_named_volumes(services):
+    assert "pgdata:/var/lib/postgresql/data" in services["postgres"]["volumes"]
+    assert "redisdata:/data" in services["redis"]["volumes"]
+    assert "--appendonly" in as_argv(services["redis"]["command"])

@@ -1,0 +1,155 @@
+"""`manage.py runall` (what `make run` ends with): the whole site on SQLite and the filesystem
+broker, a second start refused, unreachable services named, Ctrl-C stopping everything."""
+
+import fcntl
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.manage_subprocess import PROJECT_DIR, SCRUBBED, run_manage
+
+EMBEDDED_SCRUB = (*SCRUBBED, "DATABASE_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def embedded_env(var_dir: Path, port: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in EMBEDDED_SCRUB}
+    env.update({"VAR_DIR": str(var_dir), "PORT": str(port), "PYTHONUNBUFFERED": "1"})
+    return env
+
+
+def get_json(url: str) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (loopback)
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as error:
+        return error.code, json.load(error)
+
+
+def descendants(pid: int) -> set[int]:
+    found, frontier = set(), [pid]
+    while frontier:
+        parent = frontier.pop()
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    stat = (entry / "stat").read_text()
+                except OSError:
+                    continue
+                if int(stat.rsplit(")", 1)[1].split()[1]) == parent:
+                    found.add(int(entry.name))
+                    frontier.append(int(entry.name))
+    return found
+
+
+def is_running(pid: int) -> bool:
+    """True for a live process; a zombie waiting for its reaper has stopped running."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def describe(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return str(pid)
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+def test_it_serves_the_site_and_a_worker_with_no_external_server(tmp_path):
+    port = free_port()
+    env = embedded_env(tmp_path, port)
+    env["CELERY_RESULT_BACKEND"] = f"file://{tmp_path}/results"
+    (tmp_path / "results").mkdir()
+    log = (tmp_path / "run.log").open("w+")
+    launcher = subprocess.Popen(
+        [sys.executable, "manage.py", "runall"], cwd=PROJECT_DIR, env=env,
+        stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 90
+        status = None
+        while time.monotonic() < deadline and launcher.poll() is None:
+            try:
+                status, body = get_json(f"http://127.0.0.1:{port}/healthz")
+                if status == 200:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.5)
+        log.seek(0)
+        output = log.read()
+        assert status == 200, output
+        assert body["checks"]["broker"] == {"ok": True}
+        assert (tmp_path / "db.sqlite3").exists()
+        assert "learner / learner-demo-pass" in output
+
+        # A job goes from a web-side process to the worker through the embedded broker.
+        sent = subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c",
+             "from core.tasks import ping; print(ping.delay().get(timeout=60)['database'])"],
+            cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=90,
+        )  # fmt: skip
+        assert sent.stdout.strip().splitlines()[-1] == "sqlite", sent.stderr
+
+        # A second start from the same folder is refused with a clear message.
+        second = run_manage("runall", env=embedded_env(tmp_path, free_port()))
+        assert second.returncode != 0
+        assert "already running" in second.stderr
+        assert "Traceback" not in second.stderr
+
+        children = descendants(launcher.pid)
+        assert len(children) >= 2  # gunicorn and celery, with their workers
+    finally:
+        launcher.send_signal(signal.SIGINT)
+        launcher.wait(timeout=40)
+        log.close()
+    time.sleep(1)
+    assert [describe(pid) for pid in children if is_running(pid)] == []
+
+
+def test_a_second_start_is_refused_while_the_lock_is_held(tmp_path):
+    with (tmp_path / "run.lock").open("a+") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        held.write("pid 4242, port 8000")
+        held.flush()
+        result = run_manage("runall", env=embedded_env(tmp_path, free_port()))
+    assert result.returncode != 0
+    assert "already running" in result.stderr
+    assert "pid 4242" in result.stderr
+
+
+def test_an_unreachable_broker_is_named(tmp_path):
+    env = embedded_env(tmp_path, free_port())
+    env["CELERY_BROKER_URL"] = "redis://127.0.0.1:1/0"
+    result = run_manage("runall", env=env)
+    assert result.returncode != 0
+    assert "CELERY_BROKER_URL" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_taken_port_is_named(tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = run_manage("runall", env=embedded_env(tmp_path, port))
+    assert result.returncode != 0
+    assert "PORT" in result.stderr
