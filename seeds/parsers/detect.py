@@ -1,0 +1,104 @@
+"""Read a seed file and hand it to the parser of its layout.
+
+1. Read bytes: refuse a file over ``MAX_SEED_BYTES`` before reading it, an empty file, and
+   binary content (a NUL byte).
+2. Decode as strict UTF-8 (a byte-order mark is allowed); a file in another encoding such as
+   cp1251 fails here with the line of the first bad byte.
+3. Pick the layout from the text (Telegram export, numbered interview list, course document);
+   a text that matches none is refused.
+4. Parse. Parsers raise ``SeedError`` instead of returning a partial result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from seeds.parsers.course_document import looks_like_course_document, parse_course_document
+from seeds.parsers.interview_list import looks_like_interview_list, parse_interview_list
+from seeds.parsers.records import (
+    LAYOUT_COURSE_DOCUMENT,
+    LAYOUT_INTERVIEW_LIST,
+    LAYOUT_TELEGRAM,
+    ParsedSeed,
+    SeedError,
+)
+from seeds.parsers.telegram import looks_like_telegram, parse_telegram
+
+# The real seeds are under 150 KB; anything near this limit is not a seed.
+MAX_SEED_BYTES = 5 * 1024 * 1024
+
+_PARSERS: dict[str, Callable[[str, str], ParsedSeed]] = {
+    LAYOUT_TELEGRAM: parse_telegram,
+    LAYOUT_INTERVIEW_LIST: parse_interview_list,
+    LAYOUT_COURSE_DOCUMENT: parse_course_document,
+}
+
+
+def parse_seed(path: str | Path, *, layout: str | None = None) -> ParsedSeed:
+    """Parse the seed at ``path``; records name the file by its base name."""
+    path = Path(path)
+    name = path.name
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        raise SeedError(name, 0, f"cannot read the file: {error.strerror}") from None
+    if size > MAX_SEED_BYTES:
+        raise SeedError(name, 1, f"the file is {size} bytes; a seed is at most {MAX_SEED_BYTES}")
+    return parse_seed_bytes(name, path.read_bytes(), layout=layout)
+
+
+def parse_seed_bytes(name: str, data: bytes, *, layout: str | None = None) -> ParsedSeed:
+    if len(data) > MAX_SEED_BYTES:
+        raise SeedError(
+            name, 1, f"the file is {len(data)} bytes; a seed is at most {MAX_SEED_BYTES}"
+        )
+    if not data.strip():
+        raise SeedError(name, 1, "the file is empty")
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
+        raise SeedError(name, line, f"binary content (a NUL byte at offset {nul}), not text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        bad = data[error.start : error.start + 1].hex()
+        raise SeedError(
+            name,
+            line,
+            f"not UTF-8 (byte 0x{bad} at offset {error.start}); save the seed as UTF-8",
+        ) from None
+    return parse_seed_text(name, text, layout=layout)
+
+
+def parse_seed_text(name: str, text: str, *, layout: str | None = None) -> ParsedSeed:
+    """Parse seed text; ``layout`` (optional) is the layout the caller expects."""
+    if len(text) > MAX_SEED_BYTES:
+        raise SeedError(name, 1, f"the text is {len(text)} characters; too large for a seed")
+    if not text.strip():
+        raise SeedError(name, 1, "the file is empty")
+    if "\x00" in text:
+        raise SeedError(name, text.count("\n", 0, text.index("\x00")) + 1, "binary content")
+    text = text.removeprefix("\ufeff")
+    detected = detect_layout(name, text)
+    if layout is not None and layout != detected:
+        raise SeedError(name, 1, f"expected a {layout} seed, but the file is a {detected} seed")
+    return _PARSERS[detected](name, text)
+
+
+def detect_layout(name: str, text: str) -> str:
+    """The layout of a seed text, or ``SeedError`` when no layout matches."""
+    lines = tuple(text.split("\n"))
+    if looks_like_telegram(lines):
+        return LAYOUT_TELEGRAM
+    if looks_like_interview_list(lines):
+        return LAYOUT_INTERVIEW_LIST
+    if looks_like_course_document(lines):
+        return LAYOUT_COURSE_DOCUMENT
+    raise SeedError(
+        name,
+        1,
+        "no known seed layout matches (expected a course document, a numbered interview list "
+        "or a Telegram channel export)",
+    )
