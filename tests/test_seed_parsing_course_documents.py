@@ -117,7 +117,9 @@ def test_it_keeps_the_source_of_every_record():
 def test_it_reads_qa_items_without_the_item_separator():
     items = [r for r in parsed(DL).records if isinstance(r, QAItem)]
     first = items[0]
-    assert first.question == "Что такое глубокое обучение и как оно отличается от машинного обучения?"
+    assert (
+        first.question == "Что такое глубокое обучение и как оно отличается от машинного обучения?"
+    )
     assert first.answer.endswith("формируются через обучаемые слои сети.")
     assert (first.first_line, first.last_line, first.block) == (23, 24, 1)
     assert {item.block for item in items} == {1, 2}
@@ -154,7 +156,9 @@ def test_it_reads_every_ticket_of_the_dl_course_with_two_questions_and_one_task(
         assert ticket.practical_task.text
         assert ticket.practical_task.code.seed_form == "flattened"
     first = tickets[0]
-    assert first.theory_questions[0].question.startswith("Опишите архитектуру и принцип работы LSTM")
+    assert first.theory_questions[0].question.startswith(
+        "Опишите архитектуру и принцип работы LSTM"
+    )
     assert first.theory_questions[0].reference_answer.startswith("LSTM (Long Short-Term Memory)")
     assert first.practical_task.code_first_line == 586
     assert (first.first_line, first.last_line) == (577, 586)
@@ -187,7 +191,8 @@ def test_it_reads_cases_with_their_sections():
     cases = [r for r in parsed(DL).records if isinstance(r, CaseStudy)]
     assert [c.title for c in cases] == [
         "Автоматизация классификации медицинских изображений в условиях несбалансированных данных",
-        "Оптимизация производительности модели для edge-устройства в условиях ограниченного бюджета",
+        "Оптимизация производительности модели для edge-устройства"
+        " в условиях ограниченного бюджета",
     ]
     assert [s.title for s in cases[0].sections] == [
         "Описание ситуации",

@@ -41,6 +41,7 @@ from __future__ import annotations
 import ast
 import builtins
 import io
+import itertools
 import keyword
 import re
 import tokenize
@@ -172,9 +173,7 @@ def _restore(seed_text: str, form: str) -> ReferenceCode:
         return _kept(seed_text, form, problem)
     if collapse_whitespace(restored) != collapse_whitespace(seed_text):
         return _kept(seed_text, form, "restoration would change tokens")
-    return ReferenceCode(
-        seed_text=seed_text, restored_text=restored, restored=True, seed_form=form
-    )
+    return ReferenceCode(seed_text=seed_text, restored_text=restored, restored=True, seed_form=form)
 
 
 _FILE_MARKER = re.compile(r"^#\s*(Dockerfile|[\w.-]+\.(py|txt|toml|cfg|ini|ya?ml|json|sh))\s*$")
@@ -476,10 +475,13 @@ def _exploded(text: str, statement: list[_Tok]) -> list[str]:
             continue
         if close_index == open_index + 1:
             continue
-        cuts = [tok.end] + [comma.end for comma in commas if text[comma.end : comma.end + 1]
-                            .isspace()] + [close.start]
+        cuts = (
+            [tok.end]
+            + [comma.end for comma in commas if text[comma.end : comma.end + 1].isspace()]
+            + [close.start]
+        )
         head = text[statement[0].start : tok.end]
-        items = [text[a:b].strip() for a, b in zip(cuts, cuts[1:], strict=False)]
+        items = [text[a:b].strip() for a, b in itertools.pairwise(cuts)]
         tail = text[close.start : statement[-1].end]
         return [head, *[item for item in items if item], tail]
     return []
@@ -495,7 +497,7 @@ def _depth(tokens: list[_Tok]) -> int:
     return depth
 
 
-# --- step 1b: logical lines of deindented code ----------------------------------------------------
+# --- step 1b: logical lines of deindented code ---------------------------------------------------
 
 
 def _deindented_lines(seed_text: str) -> list[_Line]:
@@ -534,7 +536,7 @@ def _deindented_lines(seed_text: str) -> list[_Line]:
     return lines
 
 
-# --- step 2: indentation ----------------------------------------------------------------------------
+# --- step 2: indentation -------------------------------------------------------------------------
 
 
 def _parse_alone(text: str, first_word: str, header: bool) -> ast.stmt | None:
@@ -564,9 +566,7 @@ def _code_line(text: str, tokens: list[_Tok]) -> _Line:
     first = tokens[0].string
     if first == "async" and len(tokens) > 1:
         first = tokens[1].string
-    header = _header_tokens(tokens) or (
-        tokens[0].string == "async" and tokens[-1].string == ":"
-    )
+    header = _header_tokens(tokens) or (tokens[0].string == "async" and tokens[-1].string == ":")
     node = _parse_alone(text, tokens[0].string, header)
     names: set[str] = set()
     targets: set[str] = set()
@@ -722,9 +722,7 @@ def _render(lines: list[_Line]) -> str:
         if after_header:
             level = len(stack)
         else:
-            following = next(
-                (later for later in lines[index + 1 :] if not later.is_comment), None
-            )
+            following = next((later for later in lines[index + 1 :] if not later.is_comment), None)
             level = _choose_level(
                 line, stack, previous, following, pending, is_last=index == last_code
             )

@@ -90,7 +90,9 @@ def parse_course_document(file: str, text: str) -> ParsedSeed:
     records.extend(_question_blocks(seed, cursor, front_end, at_eof=not anchors))
     tail_start = None
     for index, first in enumerate(anchors):
-        region_last = _trim(seed, first, anchors[index + 1] - 1 if index + 1 < len(anchors) else last)
+        region_last = _trim(
+            seed, first, anchors[index + 1] - 1 if index + 1 < len(anchors) else last
+        )
         at_eof = index + 1 == len(anchors) and region_last == last
         header = seed.line(first)
         if TICKET_HEADER.match(header):
@@ -216,7 +218,7 @@ def _is_syllabus_heading(text: str) -> bool:
     )
 
 
-# --- 2. Q&A and MCQ blocks ---------------------------------------------------------------------------
+# --- 2. Q&A and MCQ blocks -----------------------------------------------------------------------
 
 
 def _question_blocks(seed: SeedText, first: int, last: int, *, at_eof: bool) -> list[Record]:
@@ -234,9 +236,16 @@ def _question_blocks(seed: SeedText, first: int, last: int, *, at_eof: bool) -> 
             row += 1
             continue
         following = seed.line(row + 1) if row + 1 <= last else ""
-        if _OPTION.match(following):
+        after = seed.line(row + 2) if row + 2 <= last else ""
+        if _OPTION.match(following) and not _OPTION.match(text):
             kind = "mcq"
-        elif following and not is_separator(following):
+        elif (
+            following
+            and not is_separator(following)
+            and not _OPTION.match(text)
+            and not _OPTION.match(following)
+            and not _OPTION.match(after)  # then ``following`` opens an MCQ
+        ):
             kind = "qa"
         else:
             if at_eof and row + 1 > last:
@@ -266,7 +275,9 @@ def _question_blocks(seed: SeedText, first: int, last: int, *, at_eof: bool) -> 
     return records
 
 
-def _mcq(seed: SeedText, first: int, last: int, block: int, *, at_eof: bool) -> tuple[MCQ | None, int]:
+def _mcq(
+    seed: SeedText, first: int, last: int, block: int, *, at_eof: bool
+) -> tuple[MCQ | None, int]:
     options: list[MCQOption] = []
     row = first + 1
     while row <= last and (match := _OPTION.match(seed.line(row))):
@@ -301,8 +312,7 @@ def _mcq(seed: SeedText, first: int, last: int, block: int, *, at_eof: bool) -> 
         seed.warn(
             row,
             "mcq_answer_mismatch",
-            f"the stated answer {stated!r} differs from option {letter}) "
-            f"{options[index].text!r}",
+            f"the stated answer {stated!r} differs from option {letter}) {options[index].text!r}",
         )
     mcq = MCQ(
         source_file=seed.file,
@@ -321,7 +331,7 @@ def _normalised(text: str) -> str:
     return " ".join(text.casefold().replace("ё", "е").split()).rstrip(".")
 
 
-# --- 4. literature and related courses --------------------------------------------------------------
+# --- 4. literature and related courses -----------------------------------------------------------
 
 
 def _back_matter(seed: SeedText, first: int, last: int) -> list[Record]:

@@ -33,8 +33,10 @@ _COUNT_IN_TITLE = re.compile(r"^(\d+)\s")
 
 def looks_like_interview_list(lines: tuple[str, ...]) -> bool:
     first = next((line.strip() for line in lines if line.strip()), "")
-    return bool(_TITLE.match(first)) and not first.startswith("##") and any(
-        _QUESTION.match(line.strip()) for line in lines
+    return (
+        bool(_TITLE.match(first))
+        and not first.startswith("##")
+        and any(_QUESTION.match(line.strip()) for line in lines)
     )
 
 
@@ -111,7 +113,9 @@ def _check_numbering(seed: SeedText, records: list[Record], title: str, title_ro
     numbers = [record.number for record in records if isinstance(record, QAItem)]
     expected = list(range(1, len(numbers) + 1))
     if numbers != expected:
-        seed.warn(title_row, "numbering", f"questions are numbered {numbers}, not 1..{len(numbers)}")
+        seed.warn(
+            title_row, "numbering", f"questions are numbered {numbers}, not 1..{len(numbers)}"
+        )
     count = _COUNT_IN_TITLE.match(title)
     if count and int(count.group(1)) != len(numbers):
         seed.warn(

@@ -107,7 +107,7 @@ class Record:
         return f"{self.source_file}:{self.first_line}-{self.last_line}"
 
 
-# --- course documents: the course and its syllabus -------------------------------------------
+# --- course documents: the course and its syllabus -----------------------------------------------
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -170,7 +170,7 @@ class QACollection(Record):
     description: str
 
 
-# --- question banks ----------------------------------------------------------------------------
+# --- question banks ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -273,7 +273,7 @@ class Ticket(Record):
         return (*self.theory_questions, self.practical_task)
 
 
-# --- cases, role-play games, mind maps -------------------------------------------------------------
+# --- cases, role-play games, mind maps -----------------------------------------------------------
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -354,7 +354,7 @@ class MindMap(Record):
     root: MindMapNode
 
 
-# --- literature and related courses ------------------------------------------------------------------
+# --- literature and related courses --------------------------------------------------------------
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -378,7 +378,7 @@ class RelatedCourse(Record):
     announcement: str
 
 
-# --- the result of parsing one seed ----------------------------------------------------------------
+# --- the result of parsing one seed --------------------------------------------------------------
 
 
 def iter_records(records: Iterable[Record]) -> Iterator[Record]:
