@@ -39,13 +39,12 @@ syntactically valid and token-identical, but which statements close a loop is a 
 from __future__ import annotations
 
 import ast
-import builtins
 import io
 import itertools
 import keyword
 import re
 import tokenize
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from seeds.parsers.records import ReferenceCode
 
@@ -134,7 +133,6 @@ class _Block:
     level: int
     targets: frozenset[str]
     had_def: bool = False
-    children: list[str] = field(default_factory=list)
 
 
 def collapse_whitespace(text: str) -> str:
@@ -750,55 +748,3 @@ def _render(lines: list[_Line]) -> str:
     for comment in pending:
         output.append(INDENT * level + comment.text)
     return "\n".join(output) + "\n"
-
-
-_NETWORK_PATTERNS = (
-    (re.compile(r"download\s*=\s*True"), "downloads a data set (download=True)"),
-    (re.compile(r"\bfetch_openml\b"), "downloads a data set (fetch_openml)"),
-    (re.compile(r"\.from_pretrained\s*\("), "downloads pretrained weights (from_pretrained)"),
-)
-_REMOVED_API_PATTERNS = (
-    (
-        re.compile(r"\bload_boston\b"),
-        "uses sklearn.datasets.load_boston, removed in scikit-learn 1.2",
-    ),
-)
-
-
-def code_notes(code: ReferenceCode) -> tuple[list[str], list[str], list[str]]:
-    """What a grader must know about reference code: (network needs, removed APIs, names the
-    code uses but never defines or imports)."""
-    text = code.restored_text
-    network = [message for pattern, message in _NETWORK_PATTERNS if pattern.search(text)]
-    removed = [message for pattern, message in _REMOVED_API_PATTERNS if pattern.search(text)]
-    undefined = undefined_names(text) if code.restored else []
-    return network, removed, undefined
-
-
-def undefined_names(source: str) -> list[str]:
-    """Names a program loads but never binds anywhere (nor are they builtins)."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return []
-    bound: set[str] = set(dir(builtins))
-    loaded: list[str] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name):
-            if isinstance(node.ctx, ast.Load):
-                loaded.append(node.id)
-            else:
-                bound.add(node.id)
-        elif isinstance(node, ast.alias):
-            bound.add((node.asname or node.name).split(".")[0])
-        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            bound.add(node.name)
-        elif isinstance(node, ast.arg):
-            bound.add(node.arg)
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            bound.add(node.name)
-    seen: list[str] = []
-    for name in loaded:
-        if name not in bound and name not in seen:
-            seen.append(name)
-    return seen

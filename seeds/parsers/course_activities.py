@@ -208,17 +208,26 @@ def _stages(text: str) -> tuple[Stage, ...]:
     )
 
 
-def parse_mindmap(seed: SeedText, first: int, last: int, *, at_eof: bool) -> tuple[MindMap, int]:
-    """Parse a mind map starting at ``first``; returns it and the last line it uses."""
+def parse_mindmap(
+    seed: SeedText, first: int, last: int, *, at_eof: bool
+) -> tuple[MindMap | None, int]:
+    """Parse a mind map starting at ``first``; returns it (None when its head is malformed,
+    which is reported) and the last line it uses."""
     match = MINDMAP_HEADER.match(seed.line(first))
     assert match is not None
     number, title = int(match.group(1)), match.group(2)
     what = f"mind map №{number}"
     row = first + 1
     if row + 2 > last or seed.line(row) != _ROOT:
-        if at_eof and last - first < 3:
+        if at_eof:
             raise seed.error(first, f"the file ends inside {what}")
-        raise seed.error(row, f"{what}: expected {_ROOT!r} and the central node")
+        seed.warn(
+            first,
+            "unparsed",
+            f"{what}: expected {_ROOT!r} and the central node; the map was skipped",
+            range(first, last + 1),
+        )
+        return None, last
     root_line = row + 1
     root_label = seed.line(root_line)
     branches_title = seed.line(root_line + 1).rstrip(":")

@@ -105,7 +105,8 @@ def parse_course_document(file: str, text: str) -> ParsedSeed:
             records.append(parse_roleplay(seed, first, region_last, at_eof=at_eof))
         else:
             mindmap, end = parse_mindmap(seed, first, region_last, at_eof=at_eof)
-            records.append(mindmap)
+            if mindmap is not None:
+                records.append(mindmap)
             if end < region_last:
                 if index + 1 < len(anchors):
                     rows = [n for n in range(end + 1, region_last + 1) if seed.line(n)]

@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import re
 
-from seeds.parsers.code_restoration import code_notes, restore_deindented, restore_flattened
+from seeds.parsers.code_checks import code_notes
+from seeds.parsers.code_restoration import restore_deindented, restore_flattened
 from seeds.parsers.records import PracticalTask, ReferenceCode, Ticket, TicketTheoryQuestion
 from seeds.parsers.source import SeedText, bullet, is_separator, strip_item_separator
 
@@ -43,7 +44,9 @@ class _Incomplete(Exception):
 
 def parse_ticket(seed: SeedText, first: int, last: int, *, at_eof: bool) -> Ticket | None:
     """Parse the ticket on lines ``first``..``last`` (inclusive, trailing blanks excluded)."""
-    number = int(TICKET_HEADER.match(seed.line(first)).group(1))  # type: ignore[union-attr]
+    header = TICKET_HEADER.match(seed.line(first))
+    assert header is not None
+    number = int(header.group(1))
     try:
         return _parse(seed, number, first, last, at_eof=at_eof)
     except _Incomplete as reason:

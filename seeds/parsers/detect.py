@@ -42,7 +42,7 @@ def parse_seed(path: str | Path, *, layout: str | None = None) -> ParsedSeed:
     try:
         size = path.stat().st_size
     except OSError as error:
-        raise SeedError(name, 0, f"cannot read the file: {error.strerror}") from None
+        raise SeedError(name, 1, f"cannot read the file: {error.strerror}") from None
     if size > MAX_SEED_BYTES:
         raise SeedError(name, 1, f"the file is {size} bytes; a seed is at most {MAX_SEED_BYTES}")
     return parse_seed_bytes(name, path.read_bytes(), layout=layout)
