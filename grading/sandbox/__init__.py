@@ -1,0 +1,26 @@
+"""Isolated execution of untrusted learner Python code (no Django imports anywhere here).
+
+``run_job(SandboxJob(...))`` runs a job in a fresh, isolated child of a warm zygote and
+returns a ``SandboxOutcome``. See each module's docstring for its part of the threat model:
+zygote.py (warm interpreter, clean environment), supervisor.py (limits from outside, kill),
+child.py (init and learner process), isolation.py (namespaces, file system, job user),
+cgroups.py (whole-job budget), seccomp.py (syscall filter), protocol.py (no job data in the
+zygote).
+"""
+
+from .limits import LimitHit, Limits, SandboxJob, SandboxOutcome
+from .supervisor import SandboxError
+from .zygote import Zygote, default_zygote, run_job, run_job_fresh, stop_default_zygote
+
+__all__ = [
+    "LimitHit",
+    "Limits",
+    "SandboxError",
+    "SandboxJob",
+    "SandboxOutcome",
+    "Zygote",
+    "default_zygote",
+    "run_job",
+    "run_job_fresh",
+    "stop_default_zygote",
+]

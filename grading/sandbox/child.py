@@ -1,0 +1,431 @@
+"""The two processes inside a job: its init (pid 1) and the learner's process.
+
+Threat model for this part: the init process is trusted code sitting next to hostile code. It
+is root on the host but cannot be signalled from inside its pid namespace (the kernel shields a
+namespace's init), cannot be traced (seccomp, no capabilities, different uid) and touches what
+the learner wrote only after dropping to the job's uid, opening nothing through a symlink
+(O_NOFOLLOW on every component) and reading only regular files, size-capped. When it exits the
+kernel kills every process left in the namespace, so a daemon cannot outlive its job. The
+learner's process is a fresh fork of the warm zygote: before learner code runs it closes every
+inherited descriptor, becomes the job's uid with no capability, sets rlimits, replaces the
+environment with a short explicit one, installs the seccomp filter and re-seeds ``random``,
+NumPy and torch so no RNG state is shared with other jobs forked from the same zygote. The
+zygote's hash secret cannot be changed in a live interpreter (every cached str hash would go
+stale), so it is shared by the jobs of one zygote; it protects nothing secret here (the zygote
+never held a secret) and rotates whenever the zygote is restarted (``Zygote(max_jobs=...)``);
+``PYTHONHASHSEED`` is set afresh for any interpreter the job starts itself.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import resource
+import signal
+import stat
+import sys
+import traceback
+from dataclasses import dataclass
+from typing import NoReturn
+
+from . import isolation, seccomp, syscalls
+from .cgroups import JobCgroup
+from .limits import SandboxJob
+
+CHANNEL_FD = 3
+REPORT_FD = 4
+SETUP_FAILED_EXIT = 120
+MAX_ARTIFACT_FILES = 64
+MAX_ARTIFACT_DEPTH = 4
+MB = 1024 * 1024
+
+
+@dataclass
+class JobFds:
+    """Write ends of the supervisor's pipes, as seen in the job's init process."""
+
+    stdout: int
+    stderr: int
+    channel: int
+    result: int
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _set_oom_score_adj(value: int) -> None:
+    try:
+        with open("/proc/self/oom_score_adj", "w") as f:
+            f.write(str(value))
+    except OSError:
+        pass
+
+
+# --- the job's init process ---------------------------------------------------------------
+
+
+def run_init(
+    job: SandboxJob, plan: isolation.RootPlan, cgroup: JobCgroup | None, fds: JobFds
+) -> NoReturn:
+    """Pid 1 of the job: build the sandbox, run the learner's process, report, exit."""
+    from .protocol import _frame
+
+    result: dict = {"setup_error": None}
+    blobs: list[bytes] = []
+    try:
+        syscalls.prctl(syscalls.PR_SET_PDEATHSIG, signal.SIGKILL)  # supervisor gone -> job gone
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        if cgroup is not None:
+            cgroup.join()  # before any fork, so every later process is counted
+        _set_oom_score_adj(-1000)  # the OOM killer takes the learner's processes, not init
+        isolation.build_root(plan)
+        _write_job_files(job, plan)
+        setup_r, setup_w = os.pipe()
+        report_r, report_w = os.pipe()
+        learner = os.fork()
+        if learner == 0:
+            os.close(setup_r)
+            os.close(report_r)
+            run_learner(job, plan, fds, setup_w, report_w)
+        os.close(setup_w)
+        os.close(report_w)
+        for fd in (fds.stdout, fds.stderr, fds.channel):
+            os.close(fd)
+        setup_report = _read_to_eof(setup_r, 64 * 1024)
+        status = _wait_for(learner)
+        # From here on only learner-written data is touched: do it as the job's user.
+        os.setgroups([])
+        os.setresgid(plan.gid, plan.gid, plan.gid)
+        os.setresuid(plan.uid, plan.uid, plan.uid)
+        if setup_report != b"ok":
+            result["setup_error"] = setup_report.decode(errors="replace") or "learner setup died"
+        result["status"] = status
+        result["uncaught"] = _last_uncaught(report_r)
+        result["disk_full"] = _disk_full()
+        artifacts = _collect_artifacts(job.limits.artifact_bytes)
+        result["artifacts"] = [[name, len(data)] for name, data in artifacts.items()]
+        blobs = list(artifacts.values())
+    except BaseException:
+        result["setup_error"] = traceback.format_exc()
+        blobs = []
+    try:
+        _write_all(fds.result, _frame(result, blobs))
+    finally:
+        os._exit(0)
+
+
+def _write_job_files(job: SandboxJob, plan: isolation.RootPlan) -> None:
+    for name, data in job.files.items():
+        path = os.path.join(isolation.JOB_DIR, name)
+        parent = os.path.dirname(path)
+        if parent != isolation.JOB_DIR:
+            os.makedirs(parent, exist_ok=True)
+            os.chown(parent, plan.uid, plan.gid)
+        with open(path, "wb") as f:
+            f.write(data)
+        os.chown(path, plan.uid, plan.gid)
+    out = os.path.join(isolation.JOB_DIR, "out")
+    os.mkdir(out)
+    os.chown(out, plan.uid, plan.gid)
+
+
+def _read_to_eof(fd: int, cap: int) -> bytes:
+    chunks, size = [], 0
+    while True:
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            break
+        if size < cap:
+            chunks.append(chunk)
+        size += len(chunk)
+    os.close(fd)
+    return b"".join(chunks)[:cap]
+
+
+def _wait_for(learner: int) -> int | None:
+    """Reap children (orphans reparent to init) until the learner's process has ended."""
+    while True:
+        try:
+            pid, status = os.waitpid(-1, 0)
+        except ChildProcessError:
+            return None
+        except InterruptedError:
+            continue
+        if pid == learner:
+            return status
+
+
+def _last_uncaught(fd: int) -> str | None:
+    os.set_blocking(fd, False)
+    try:
+        data = os.read(fd, 4096)
+    except OSError:
+        data = b""
+    os.close(fd)
+    lines = [line for line in data.decode(errors="replace").splitlines() if line.strip()]
+    return lines[-1][:200] if lines else None
+
+
+def _disk_full() -> bool:
+    for path in (isolation.JOB_DIR, "/dev/shm"):
+        try:
+            st = os.statvfs(path)
+        except OSError:
+            continue
+        if st.f_bavail == 0 or st.f_favail == 0:
+            return True
+    return False
+
+
+def _collect_artifacts(budget: int) -> dict[str, bytes]:
+    """Regular files under ./out, never through a symlink, at most ``budget`` bytes in all."""
+    found: dict[str, bytes] = {}
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+    try:
+        top = os.open("out", flags | os.O_DIRECTORY)
+    except OSError:
+        return found
+    remaining = [budget]
+
+    def walk(dir_fd: int, prefix: str, depth: int) -> None:
+        try:
+            names = sorted(os.listdir(dir_fd))
+        except OSError:
+            return
+        for name in names:
+            if len(found) >= MAX_ARTIFACT_FILES or remaining[0] <= 0:
+                return
+            try:
+                fd = os.open(name, flags, dir_fd=dir_fd)
+            except OSError:
+                continue  # a symlink (ELOOP), a vanished file, a FIFO without writer...
+            try:
+                st = os.fstat(fd)
+                if stat.S_ISDIR(st.st_mode) and depth < MAX_ARTIFACT_DEPTH:
+                    walk(fd, f"{prefix}{name}/", depth + 1)
+                elif stat.S_ISREG(st.st_mode) and st.st_size <= remaining[0]:
+                    data = os.read(fd, st.st_size + 1)[: remaining[0]]
+                    remaining[0] -= len(data)
+                    found[prefix + name] = data
+            finally:
+                os.close(fd)
+
+    walk(top, "", 0)
+    os.close(top)
+    return found
+
+
+# --- the learner's process ----------------------------------------------------------------
+
+
+def run_learner(
+    job: SandboxJob, plan: isolation.RootPlan, fds: JobFds, setup_w: int, report_w: int
+) -> NoReturn:
+    """Isolate this process further, then run the job's entry file as ``__main__``."""
+    code = SETUP_FAILED_EXIT
+    try:
+        _set_oom_score_adj(1000)
+        setup_w = _arrange_fds(fds, setup_w, report_w)
+        isolation.become_job_user(plan.uid, plan.gid)
+        _set_environment(job, plan)
+        _set_rlimits(job)
+        signal.signal(signal.SIGXFSZ, signal.SIG_DFL)  # Python ignores it; we want the kill
+        seccomp.install()
+        _reseed()
+        _prepare_interpreter(job)
+        _write_all(setup_w, b"ok")
+        os.close(setup_w)
+    except BaseException:
+        try:
+            _write_all(setup_w, traceback.format_exc().encode())
+        finally:
+            os._exit(SETUP_FAILED_EXIT)
+    try:
+        code = _run_entry(job.entry)
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except BaseException:
+                pass
+        os._exit(code)
+
+
+def _arrange_fds(fds: JobFds, setup_w: int, report_w: int) -> int:
+    """Leave exactly 0-4 (stdin=/dev/null, stdout, stderr, channel, report) and setup_w."""
+    devnull = os.open("/dev/null", os.O_RDONLY)
+    wanted = [devnull, fds.stdout, fds.stderr, fds.channel, report_w]
+    high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 100) for fd in wanted + [setup_w]]
+    for target, fd in enumerate(high[:5]):
+        os.dup2(fd, target, inheritable=True)
+    setup = os.dup2(high[5], 5, inheritable=False)
+    os.closerange(6, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+    return setup
+
+
+def _set_environment(job: SandboxJob, plan: isolation.RootPlan) -> None:
+    cuda_devices = os.environ.get("CUDA_VISIBLE_DEVICES", "0") if job.device == "cuda" else ""
+    os.environ.clear()
+    os.environ.update(
+        {
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "HOME": isolation.JOB_DIR,
+            "TMPDIR": isolation.JOB_DIR,
+            "USER": "sandbox",
+            "LANG": "C.UTF-8",
+            "TZ": "UTC",
+            "OMP_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+            "OPENBLAS_NUM_THREADS": "1",
+            "PYTHONHASHSEED": str(int.from_bytes(os.urandom(4), "little")),
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "MPLCONFIGDIR": isolation.JOB_DIR,
+            "CUDA_VISIBLE_DEVICES": cuda_devices,
+            "SANDBOX_CHANNEL_FD": str(CHANNEL_FD),
+        }
+    )
+
+
+def _set_rlimits(job: SandboxJob) -> None:
+    limits = job.limits
+    cpu = int(limits.cpu_s + 0.999)
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    size = limits.file_size_mb * MB
+    resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (limits.open_files, limits.open_files))
+    # The uid is the job's own, so this counts the job's processes and threads only; the
+    # cgroup's pids.max (one lower, counting init) trips first and is what gets reported.
+    resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes + 1, limits.processes + 1))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if job.device != "cuda":
+        # The CUDA build maps gigabytes of address space on init, so on a GPU job only the
+        # cgroup bounds memory. Elsewhere one huge allocation fails fast with MemoryError.
+        with open("/proc/self/status") as f:
+            vm_kb = next(int(l.split()[1]) for l in f if l.startswith("VmSize:"))
+        cap = vm_kb * 1024 + (limits.memory_mb + 1024) * MB
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+
+
+def _reseed() -> None:
+    import random
+
+    random.seed(os.urandom(32))
+    if "numpy" in sys.modules:
+        sys.modules["numpy"].random.seed(int.from_bytes(os.urandom(4), "little"))
+    if "torch" in sys.modules:
+        torch = sys.modules["torch"]
+        torch.manual_seed(int.from_bytes(os.urandom(8), "little") >> 1)
+        torch.set_num_threads(1)
+
+
+def _prepare_interpreter(job: SandboxJob) -> None:
+    import faulthandler
+    import io
+
+    project, prefix = str(isolation.project_root()), os.path.realpath(sys.prefix)
+    base = [p for p in sys.path if p and (not p.startswith(project) or p.startswith(prefix))]
+    extra = [
+        os.path.join(isolation.JOB_DIR, p) if not p.startswith("/") else p for p in job.pythonpath
+    ]
+    entry_dir = os.path.dirname(os.path.join(isolation.JOB_DIR, job.entry))
+    sys.path[:] = [entry_dir] + [p for p in extra if p != entry_dir] + base
+    sys.path_importer_cache.clear()
+    sys.argv[:] = [job.entry]
+    for name in [m for m in sys.modules if m == __package__ or m.startswith(__package__ + ".")]:
+        del sys.modules[name]  # the sandbox's own modules are not the job's business
+    for fd, attr in ((1, "stdout"), (2, "stderr")):
+        stream = io.TextIOWrapper(
+            io.FileIO(fd, "w", closefd=False),
+            encoding="utf-8",
+            errors="backslashreplace",
+            line_buffering=True,
+        )
+        setattr(sys, attr, stream)
+        setattr(sys, f"__{attr}__", stream)
+    sys.stdin = sys.__stdin__ = io.TextIOWrapper(io.FileIO(0, "r", closefd=False))
+    faulthandler.enable(file=sys.stderr)
+    # The zygote's exit handlers (torch, onnxruntime...) clean up the zygote's state and
+    # cost ~40 ms; the job runs only the handlers registered after the fork, plus logging's
+    # flush, as a fresh interpreter would for its own state.
+    import atexit
+
+    atexit._clear()
+    if "logging" in sys.modules:
+        atexit.register(sys.modules["logging"].shutdown)
+
+
+def _run_entry(entry: str) -> int:
+    import runpy
+    import threading
+
+    code = 0
+    try:
+        runpy.run_path(os.path.join(isolation.JOB_DIR, entry), run_name="__main__")
+    except SystemExit as exc:
+        code = _exit_code(exc)
+    except BaseException as exc:
+        _print_learner_traceback(exc)
+        _report_uncaught(exc)
+        code = 1
+    try:
+        threading._shutdown()  # type: ignore[attr-defined]  # wait for non-daemon threads
+        import atexit
+
+        atexit._run_exitfuncs()
+    except SystemExit as exc:
+        code = _exit_code(exc)
+    except BaseException:
+        traceback.print_exc()
+    return code
+
+
+def _print_learner_traceback(exc: BaseException) -> None:
+    """Print the traceback without the sandbox's and runpy's own frames on top."""
+    tb = exc.__traceback__
+    while tb is not None and (
+        tb.tb_frame.f_code.co_filename in (__file__, "<frozen runpy>")
+        or tb.tb_frame.f_code.co_filename.endswith("runpy.py")
+    ):
+        tb = tb.tb_next
+    traceback.print_exception(type(exc), exc, tb)
+
+
+def _exit_code(exc: SystemExit) -> int:
+    if exc.code is None:
+        return 0
+    if isinstance(exc.code, int):
+        return exc.code & 0xFF
+    print(exc.code, file=sys.stderr)
+    return 1
+
+
+def _report_uncaught(exc: BaseException) -> None:
+    try:
+        os.write(REPORT_FD, (type(exc).__name__ + "\n").encode())
+    except OSError:
+        pass
+
+
+def describe_status(status: int | None) -> tuple[int | None, int | None]:
+    """(exit_code, signal) from a wait status."""
+    if status is None:
+        return None, signal.SIGKILL
+    if os.WIFSIGNALED(status):
+        return None, os.WTERMSIG(status)
+    return os.WEXITSTATUS(status), None
+
+
+def decode_result(data: bytes) -> tuple[dict, dict[str, bytes]]:
+    from .protocol import _split, _unframe
+
+    if not data:
+        return {}, {}
+    header, body = _unframe(data)
+    return header, _split(body, header.get("artifacts", []))
+
+
+__all__ = ["JobFds", "decode_result", "describe_status", "json", "run_init"]

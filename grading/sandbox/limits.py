@@ -1,0 +1,102 @@
+"""The data that crosses the sandbox boundary: limits, the job, and its outcome.
+
+Threat model for this part: everything here is plain, immutable data built by trusted code
+(the grader) and read back by trusted code. A job's outcome carries bytes written by hostile
+code, so every field that holds them is size-capped before it leaves the supervisor, and text
+is decoded with ``errors="replace"`` so that no byte sequence can break the caller. File names
+in a job are checked here, once, so that no later step can be steered outside the job's
+private directory by ``..`` or an absolute path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Literal
+
+LimitHit = Literal["wall", "cpu", "memory", "processes", "file_size", "output", "disk"]
+TRUNCATED_MARKER = "\n[truncated]\n"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-job limits; the defaults are the platform's defaults."""
+
+    wall_s: float = 30
+    cpu_s: float = 30
+    memory_mb: int = 1024
+    processes: int = 64
+    file_size_mb: int = 16
+    open_files: int = 256
+    output_bytes: int = 64 * 1024
+    tmp_mb: int = 64
+    # Not in the first sketch of the interface; added because each needs a bound too.
+    channel_bytes: int = 1024 * 1024
+    artifact_bytes: int = 8 * 1024 * 1024
+    gpu_memory_mb: int = 4096
+
+    def __post_init__(self) -> None:
+        for name in self.__dataclass_fields__:
+            if getattr(self, name) <= 0:
+                raise ValueError(f"limit {name} must be positive")
+
+    @property
+    def output_kill_bytes(self) -> int:
+        """Past this much stdout+stderr the job is stopped, not just truncated.
+
+        Learners print progress in training loops, so a little over the kept size must not
+        cost them the grade; a gigabyte of output must not cost the worker minutes either.
+        """
+        return max(16 * self.output_bytes, 1024 * 1024)
+
+
+def check_relative_name(name: str) -> str:
+    """Return ``name`` if it is a plain relative path inside the job directory."""
+    path = PurePosixPath(name)
+    if not name or path.is_absolute() or ".." in path.parts or "\x00" in name:
+        raise ValueError(f"bad file name in job: {name!r}")
+    if path.parts[0] in ("out",) and len(path.parts) == 1:
+        raise ValueError("'out' is reserved for artifacts")
+    return str(path)
+
+
+@dataclass(frozen=True)
+class SandboxJob:
+    files: dict[str, bytes]
+    entry: str
+    limits: Limits = field(default_factory=Limits)
+    device: str = "cpu"
+    readonly_paths: tuple[str, ...] = ()
+    pythonpath: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name, data in self.files.items():
+            check_relative_name(name)
+            if not isinstance(data, bytes):
+                raise TypeError(f"file {name!r} must be bytes")
+        if self.entry not in self.files:
+            raise ValueError(f"entry {self.entry!r} is not among the job's files")
+        if self.device not in ("cpu", "cuda"):
+            raise ValueError(f"device must be 'cpu' or 'cuda', not {self.device!r}")
+        for path in self.readonly_paths:
+            if not PurePosixPath(path).is_absolute() or path.rstrip("/") == "":
+                raise ValueError(f"readonly path must be absolute and not '/': {path!r}")
+
+
+@dataclass(frozen=True)
+class SandboxOutcome:
+    exit_code: int | None
+    signal: int | None
+    limit_hit: LimitHit | None
+    stdout: str
+    stderr: str
+    duration_s: float
+    channel: bytes = b""
+    artifacts: dict[str, bytes] = field(default_factory=dict)
+    cpu_s: float | None = None
+    memory_peak_mb: float | None = None
+
+    @property
+    def ok(self) -> bool:
+        """The job ran to the end by itself, with exit code 0 and no limit hit."""
+        return self.exit_code == 0 and self.limit_hit is None

@@ -1,0 +1,285 @@
+"""The per-job supervisor: starts the job, enforces its limits from outside, reports.
+
+Threat model for this part: the job may try to outlast its limits (sleep, spin, fork, write
+gigabytes, stop reading its input), so nothing here waits on the job without a deadline. The
+supervisor is a process of its own per job, forked from the zygote and never forking another
+job, so one job's files and outputs never sit in memory that a later job inherits. It reads
+the job's stdout, stderr and observation channel with caps (and stops the job past a hard
+ceiling), enforces wall time itself and the whole job's CPU time through the cgroup, and at
+the end kills the job's init (which makes the kernel kill its whole pid namespace) and then
+every pid still listed in the job's cgroup until none is left, before it removes the group.
+If the caller goes away, the job is killed; if the supervisor dies, the job's init gets
+SIGKILL through PDEATHSIG. Without a usable cgroup (not the case on this project's machines)
+the job's unique uid gives a per-job RLIMIT_NPROC, and memory and CPU are polled from /proc
+for that uid: memfds that no process maps escape that poll (see README of the report).
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import socket
+import time
+from dataclasses import dataclass, field
+
+from . import cgroups, child, isolation, syscalls
+from .limits import TRUNCATED_MARKER, LimitHit, SandboxJob, SandboxOutcome
+
+POLL_INTERVAL_S = 0.05
+DRAIN_TIMEOUT_S = 2.0
+MB = 1024 * 1024
+
+
+@dataclass
+class _Stream:
+    fd: int
+    keep: int
+    data: bytearray = field(default_factory=bytearray)
+    total: int = 0
+    open: bool = True
+
+    def feed(self, chunk: bytes) -> None:
+        self.total += len(chunk)
+        room = self.keep - len(self.data)
+        if room > 0:
+            self.data += chunk[:room]
+
+    @property
+    def truncated(self) -> bool:
+        return self.total > self.keep
+
+    def text(self) -> str:
+        text = bytes(self.data).decode("utf-8", errors="replace")
+        return text + TRUNCATED_MARKER if self.truncated else text
+
+
+class SandboxError(RuntimeError):
+    """The sandbox itself failed (not the job): the outcome is unknown, retry elsewhere."""
+
+
+def plan_for(job: SandboxJob, uid: int) -> isolation.RootPlan:
+    readonly = isolation.python_dirs()
+    for path in job.readonly_paths:
+        real = isolation.check_readonly_path(path)
+        if real not in readonly:
+            readonly.append(real)
+    return isolation.RootPlan(
+        readonly_dirs=readonly,
+        uid=uid,
+        gid=uid,
+        tmp_mb=job.limits.tmp_mb,
+        gpu_nodes=isolation.gpu_device_nodes() if job.device == "cuda" else [],
+        etc_files=isolation.etc_files(uid, uid),
+    )
+
+
+def supervise(job: SandboxJob, caller: socket.socket | None = None) -> SandboxOutcome:
+    """Run ``job`` in a fresh sandbox and return its outcome. Must run as root, in a process
+    that is not needed afterwards (it enters a new pid namespace for its children)."""
+    uid = isolation.JOB_UID_BASE + os.getpid()
+    plan = plan_for(job, uid)
+    limits = job.limits
+    group = cgroups.open_job_cgroup(f"job-{os.getpid()}-{os.urandom(4).hex()}")
+    try:
+        if group is not None:
+            group.set_limits(limits.memory_mb * MB, limits.processes + 1)  # +1: the job's init
+        return _run(job, plan, group, caller)
+    finally:
+        if group is not None:
+            group.kill_all()
+            group.remove()
+
+
+def _run(
+    job: SandboxJob,
+    plan: isolation.RootPlan,
+    group: cgroups.JobCgroup | None,
+    caller: socket.socket | None,
+) -> SandboxOutcome:
+    limits = job.limits
+    pipes = {name: os.pipe() for name in ("stdout", "stderr", "channel", "result")}
+    syscalls.unshare(syscalls.CLONE_NEWPID)
+    started = time.monotonic()
+    init = os.fork()
+    if init == 0:
+        for read_end, _ in pipes.values():
+            os.close(read_end)
+        if caller is not None:
+            caller.close()
+        fds = child.JobFds(*(pipes[n][1] for n in ("stdout", "stderr", "channel", "result")))
+        child.run_init(job, plan, group, fds)
+    for _, write_end in pipes.values():
+        os.close(write_end)
+    streams = {
+        "stdout": _Stream(pipes["stdout"][0], limits.output_bytes),
+        "stderr": _Stream(pipes["stderr"][0], limits.output_bytes),
+        "channel": _Stream(pipes["channel"][0], limits.channel_bytes),
+        "result": _Stream(pipes["result"][0], limits.artifact_bytes + MB),
+    }
+    pidfd = os.pidfd_open(init)
+    killed_for: LimitHit | None = None
+    accounting = None if group is not None else _UidAccounting(plan.uid)
+
+    poller = select.poll()
+    by_fd = {}
+    for stream in streams.values():
+        os.set_blocking(stream.fd, False)
+        poller.register(stream.fd, select.POLLIN)
+        by_fd[stream.fd] = stream
+    poller.register(pidfd, select.POLLIN)
+    if caller is not None:
+        poller.register(caller.fileno(), select.POLLIN)
+
+    deadline = started + limits.wall_s
+    init_done = False
+    while not init_done:
+        now = time.monotonic()
+        if now >= deadline:
+            killed_for = "wall"
+            break
+        for fd, _ in poller.poll(min(POLL_INTERVAL_S, deadline - now) * 1000):
+            if fd == pidfd:
+                init_done = True
+            elif caller is not None and fd == caller.fileno():
+                killed_for = killed_for or "wall"  # caller gone: stop at once
+                init_done = True
+            else:
+                _read_some(by_fd[fd], poller)
+        out_total = streams["stdout"].total + streams["stderr"].total
+        if out_total > limits.output_kill_bytes or streams["channel"].truncated:
+            killed_for = "output"
+            break
+        cpu = group.cpu_seconds() if group is not None else accounting.cpu_seconds()
+        if cpu > limits.cpu_s:
+            killed_for = "cpu"
+            break
+        if accounting is not None and accounting.memory_bytes() > limits.memory_mb * MB:
+            killed_for = "memory"
+            break
+
+    # Tear down: the init first (the kernel then kills its whole pid namespace), then
+    # whatever the cgroup still lists.
+    try:
+        signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    _, init_status = os.waitpid(init, 0)
+    duration = time.monotonic() - started
+    if group is not None:
+        group.kill_all()
+    os.close(pidfd)
+    _drain(streams, poller, by_fd)
+    for stream in streams.values():
+        os.close(stream.fd)
+
+    header, artifacts = child.decode_result(bytes(streams["result"].data))
+    if header.get("setup_error"):
+        raise SandboxError("sandbox setup failed:\n" + header["setup_error"])
+    exit_code, sig = child.describe_status(header.get("status"))
+    if not header and killed_for is None:
+        raise SandboxError(f"the job's init died without a report (status {init_status})")
+    if killed_for is not None:
+        exit_code, sig = None, signal.SIGKILL
+
+    cpu_s = group.cpu_seconds() if group is not None else accounting.cpu_seconds()
+    limit_hit = killed_for or _limit_from_evidence(
+        job, header, sig, cpu_s, group, streams, accounting
+    )
+    peak = group.memory_peak_bytes() / MB if group is not None else None
+    return SandboxOutcome(
+        exit_code=exit_code,
+        signal=sig,
+        limit_hit=limit_hit,
+        stdout=streams["stdout"].text(),
+        stderr=streams["stderr"].text(),
+        duration_s=duration,
+        channel=bytes(streams["channel"].data),
+        artifacts=artifacts,
+        cpu_s=cpu_s,
+        memory_peak_mb=peak,
+    )
+
+
+def _limit_from_evidence(job, header, sig, cpu_s, group, streams, accounting) -> LimitHit | None:
+    if group is not None and group.oom_killed():
+        return "memory"
+    if accounting is not None and accounting.hit_memory:
+        return "memory"
+    if header.get("uncaught") == "MemoryError":
+        return "memory"
+    if sig == signal.SIGXCPU or (sig == signal.SIGKILL and cpu_s >= job.limits.cpu_s):
+        return "cpu"
+    if sig == signal.SIGXFSZ:
+        return "file_size"
+    if group is not None and group.pids_limit_hit():
+        return "processes"
+    if streams["stdout"].truncated or streams["stderr"].truncated:
+        return "output"
+    if header.get("disk_full"):
+        return "disk"
+    return None
+
+
+def _read_some(stream: _Stream, poller: select.poll) -> None:
+    try:
+        chunk = os.read(stream.fd, 1 << 16)
+    except BlockingIOError:
+        return
+    if chunk:
+        stream.feed(chunk)
+    else:
+        stream.open = False
+        poller.unregister(stream.fd)
+
+
+def _drain(streams: dict[str, _Stream], poller: select.poll, by_fd: dict) -> None:
+    """Read what is left; every writer is dead by now, so each pipe reaches EOF quickly."""
+    deadline = time.monotonic() + DRAIN_TIMEOUT_S
+    while any(s.open for s in streams.values()) and time.monotonic() < deadline:
+        for fd, _ in poller.poll(50):
+            if fd in by_fd and by_fd[fd].open:
+                _read_some(by_fd[fd], poller)
+
+
+class _UidAccounting:
+    """Fallback when no cgroup is usable: sum memory and CPU over the job uid's processes."""
+
+    def __init__(self, uid: int) -> None:
+        self.uid = uid
+        self.hit_memory = False
+        self._cpu = 0.0
+        self._tick = os.sysconf("SC_CLK_TCK")
+
+    def _procs(self):
+        for name in os.listdir("/proc"):
+            if name.isdigit():
+                try:
+                    if os.stat(f"/proc/{name}").st_uid == self.uid:
+                        yield name
+                except OSError:
+                    continue
+
+    def memory_bytes(self) -> int:
+        total = 0
+        for pid in self._procs():
+            try:
+                with open(f"/proc/{pid}/statm") as f:
+                    total += int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+            except (OSError, ValueError, IndexError):
+                continue
+        if total > 0:
+            self.hit_memory = self.hit_memory or False
+        return total
+
+    def cpu_seconds(self) -> float:
+        total = 0
+        for pid in self._procs():
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                total += sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
+            except (OSError, ValueError, IndexError):
+                continue
+        self._cpu = max(self._cpu, total / self._tick)
+        return self._cpu

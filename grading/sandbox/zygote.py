@@ -1,0 +1,318 @@
+"""The warm interpreter that forks one isolated child per job, and the caller's handle on it.
+
+Threat model for this part: a fresh interpreter per job would cost ~2 s of ``import torch``;
+a warm one shares its memory with every job it forks. So the zygote is started by ``exec``
+with an empty, explicit environment (no secret key, database or broker URL ever enters its
+memory or its ``/proc/<pid>/environ``, which is what a job's init shows as /proc/1/environ),
+never touches a job's data (jobs arrive as sealed memfds, passed on unread to a per-job
+supervisor forked for that job alone), and never initialises CUDA (a forked child could not use
+it). It imports torch with one intra-op and one inter-op thread before any op, warms it up,
+imports numpy, onnx, onnxruntime and torchvision, freezes the GC (fewer copy-on-write pages
+per child), then serves. It exits when its caller closes the control socket, so it cannot
+outlive its worker; the caller restarts it when it has died, and after ``max_jobs`` jobs so
+that address layout and hash secret rotate. On ``device="cuda"`` the same fork path is used:
+CUDA is first initialised in the job's own process, and torch's allocator is capped there at
+``limits.gpu_memory_mb`` (memory that libraries allocate outside torch's allocator is not).
+"""
+
+from __future__ import annotations
+
+import array
+import atexit
+import gc
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import traceback
+from pathlib import Path
+
+from . import protocol
+from .limits import SandboxJob, SandboxOutcome
+from .supervisor import SandboxError, supervise
+
+DEFAULT_PRELOAD = ("numpy", "torch", "onnx", "onnxruntime", "torchvision")
+ZYGOTE_ENV = {
+    "PATH": "/usr/local/bin:/usr/bin:/bin",
+    "LANG": "C.UTF-8",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "PYTHONDONTWRITEBYTECODE": "1",
+}
+PASSED_THROUGH_ENV = ("CUDA_VISIBLE_DEVICES",)  # needed by GPU jobs, not secret
+START_TIMEOUT_S = 180
+PACKAGE_NAME = "_grading_sandbox"
+
+# Runs in the fresh interpreter: load this package under a private name straight from its
+# directory, so that neither the project's ``grading`` package nor Django is imported.
+_BOOTSTRAP = f"""
+import importlib.util, sys
+fd, directory, preload = sys.argv[1], sys.argv[2], sys.argv[3]
+spec = importlib.util.spec_from_file_location(
+    "{PACKAGE_NAME}", directory + "/__init__.py", submodule_search_locations=[directory])
+module = importlib.util.module_from_spec(spec)
+sys.modules["{PACKAGE_NAME}"] = module
+spec.loader.exec_module(module)
+from {PACKAGE_NAME}.zygote import serve
+serve(int(fd), [m for m in preload.split(",") if m])
+"""
+
+
+class Zygote:
+    """A warm interpreter serving jobs; thread-safe; start() is implicit on first run()."""
+
+    def __init__(
+        self,
+        preload: tuple[str, ...] = DEFAULT_PRELOAD,
+        python: str | None = None,
+        max_jobs: int = 2000,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
+        self.preload = preload
+        self.python = python or sys.executable
+        self.max_jobs = max_jobs
+        self.extra_env = dict(extra_env or {})
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen | None = None
+        self._control: socket.socket | None = None
+        self._jobs = 0
+        self._owner_pid = os.getpid()
+
+    # --- lifecycle ----------------------------------------------------------------------
+    def start(self) -> None:
+        with self._lock:
+            self._start_locked()
+
+    def _start_locked(self) -> None:
+        self._stop_locked()
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        env = dict(ZYGOTE_ENV)
+        env.update({k: os.environ[k] for k in PASSED_THROUGH_ENV if k in os.environ})
+        env.update(self.extra_env)
+        try:
+            self._process = subprocess.Popen(
+                [
+                    self.python,
+                    "-I",
+                    "-c",
+                    _BOOTSTRAP,
+                    str(theirs.fileno()),
+                    str(Path(__file__).resolve().parent),
+                    ",".join(self.preload),
+                ],
+                env=env,
+                cwd="/",
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                pass_fds=(theirs.fileno(),),
+                start_new_session=True,
+            )
+        finally:
+            theirs.close()
+        ours.settimeout(START_TIMEOUT_S)
+        try:
+            ready = ours.recv(64)
+        except OSError as exc:
+            ready = b"" if not isinstance(exc, TimeoutError) else b"timeout"
+        if ready != b"ready":
+            ours.close()
+            self._process.kill()
+            self._process.wait()
+            self._process = None
+            raise SandboxError(f"the zygote did not start ({ready!r})")
+        ours.settimeout(None)
+        self._control = ours
+        self._jobs = 0
+        self._owner_pid = os.getpid()
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stop_locked()
+
+    def _stop_locked(self) -> None:
+        if self._control is not None:
+            self._control.close()  # EOF: the zygote's loop ends and it exits
+            self._control = None
+        if self._process is not None:
+            try:
+                self._process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+            self._process = None
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+    def alive(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def __enter__(self) -> Zygote:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- jobs ---------------------------------------------------------------------------
+    def run(self, job: SandboxJob) -> SandboxOutcome:
+        memfd = protocol.job_to_memfd(job)
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            with self._lock:
+                if os.getpid() != self._owner_pid:
+                    # A forked worker process must not share its parent's zygote socket.
+                    self._control, self._process = None, None
+                if not self.alive() or self._jobs >= self.max_jobs:
+                    self._start_locked()
+                fds = array.array("i", [theirs.fileno(), memfd])
+                try:
+                    self._control.sendmsg([b"job"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, fds)])
+                except OSError as exc:
+                    raise SandboxError(f"the zygote is gone: {exc}") from exc
+                self._jobs += 1
+            theirs.close()
+            os.close(memfd)
+            memfd = -1
+            # Generous: the supervisor enforces the job's wall time itself.
+            ours.settimeout(job.limits.wall_s + 60)
+            try:
+                data = protocol.recv_all(ours)
+            except TimeoutError as exc:
+                raise SandboxError("no answer from the sandbox supervisor") from exc
+        finally:
+            ours.close()
+            if memfd >= 0:
+                os.close(memfd)
+                theirs.close()
+        if data[:1] == b"O":
+            return protocol.outcome_from_bytes(data[1:])
+        if data[:1] == b"V":
+            raise ValueError(data[1:].decode(errors="replace"))
+        raise SandboxError(data[1:].decode(errors="replace") or "the supervisor died")
+
+
+# --- the zygote process ----------------------------------------------------------------------
+
+
+def _preload(modules: list[str]) -> None:
+    for name in modules:
+        try:
+            __import__(name)
+        except Exception:  # a missing optional module must not stop the zygote
+            print(f"sandbox zygote: could not preload {name}", file=sys.stderr)
+    if "torch" in sys.modules:
+        import torch
+
+        # Before any op: a forked child of a process whose intra-op pool has threads hangs
+        # in its first op (PyTorch issues 41197, 58962).
+        torch.set_num_threads(1)
+        torch.set_num_interop_threads(1)
+        model = torch.nn.Sequential(
+            torch.nn.Conv2d(1, 2, 3), torch.nn.ReLU(), torch.nn.Flatten(), torch.nn.Linear(8, 2)
+        )
+        optimizer = torch.optim.Adam(model.parameters())
+        loss = torch.nn.functional.cross_entropy(
+            model(torch.ones(3, 1, 4, 4)), torch.tensor([0, 1, 0])
+        )
+        loss.backward()
+        optimizer.step()
+
+
+def serve(control_fd: int, preload: list[str]) -> None:
+    """The zygote's loop: one forked supervisor per job message; exit on EOF."""
+    control = socket.socket(fileno=control_fd)
+    _preload(preload)
+    gc.collect()
+    gc.freeze()  # objects moved to the permanent generation are never scanned, so not copied
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # supervisors are reaped by the kernel
+    control.send(b"ready")
+    while True:
+        try:
+            message, ancdata, _, _ = control.recvmsg(16, socket.CMSG_SPACE(2 * 4))
+        except InterruptedError:
+            continue
+        if not message:
+            return
+        fds = array.array("i")
+        for level, kind, data in ancdata:
+            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                fds.frombytes(data[: len(data) - len(data) % fds.itemsize])
+        if message != b"job" or len(fds) != 2:
+            for fd in fds:
+                os.close(fd)
+            continue
+        reply_fd, job_fd = fds
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            control.close()
+            _supervisor_main(reply_fd, job_fd)
+        os.close(reply_fd)
+        os.close(job_fd)
+
+
+def _supervisor_main(reply_fd: int, job_fd: int) -> None:
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    reply = socket.socket(fileno=reply_fd)
+    code = 0
+    try:
+        try:
+            job = protocol.job_from_fd(job_fd)
+            os.close(job_fd)
+            outcome = supervise(job, reply)
+            message = b"O" + protocol.outcome_to_bytes(outcome)
+        except ValueError as exc:
+            message = b"V" + str(exc).encode()
+        except BaseException:
+            message = b"E" + traceback.format_exc().encode()
+            code = 1
+        protocol.send_all_and_close(reply, message)
+    finally:
+        os._exit(code)
+
+
+# --- the default zygote of this process ------------------------------------------------------
+
+_default: Zygote | None = None
+_default_lock = threading.Lock()
+
+
+def default_zygote() -> Zygote:
+    """This process's warm zygote, created on first use (a forked worker gets its own)."""
+    global _default
+    with _default_lock:
+        if _default is None or _default._owner_pid != os.getpid():
+            _default = Zygote()
+        return _default
+
+
+def stop_default_zygote() -> None:
+    global _default
+    with _default_lock:
+        if _default is not None and _default._owner_pid == os.getpid():
+            _default.stop()
+        _default = None
+
+
+atexit.register(stop_default_zygote)
+
+
+def run_job(job: SandboxJob, zygote: Zygote | None = None) -> SandboxOutcome:
+    """Run ``job`` in a fresh isolated child of ``zygote`` (default: this process's own)."""
+    return (zygote or default_zygote()).run(job)
+
+
+def run_job_fresh(job: SandboxJob) -> SandboxOutcome:
+    """Same isolation, but in a fresh interpreter with nothing preloaded (slow; a baseline)."""
+    with Zygote(preload=()) as zygote:
+        return zygote.run(job)
+
+
+__all__ = ["Zygote", "default_zygote", "run_job", "run_job_fresh", "stop_default_zygote", "time"]
