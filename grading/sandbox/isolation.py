@@ -167,6 +167,26 @@ def _populate(plan: RootPlan, binds: list[str], sources: dict[str, int]) -> None
     for name in TOP_LEVEL_LINKS:
         if os.path.islink(f"/{name}"):
             os.symlink(os.readlink(f"/{name}"), f"{new}/{name}")
+    inodes = max(1024, plan.tmp_mb * 64)
+    owner = f"uid={plan.uid},gid={plan.gid}"
+    _mkdirs(f"{new}/dev/shm")
+    sc.mount(
+        "shm",
+        f"{new}/dev/shm",
+        "tmpfs",
+        sc.MS_NOSUID | sc.MS_NODEV,
+        f"mode=0700,{owner},size={plan.tmp_mb}m,nr_inodes={inodes}",
+    )
+    _mkdirs(new + JOB_DIR)
+    sc.mount(
+        "sandbox-tmp",
+        new + JOB_DIR,
+        "tmpfs",
+        sc.MS_NOSUID | sc.MS_NODEV,
+        f"mode=0700,{owner},size={plan.tmp_mb}m,nr_inodes={inodes}",
+    )
+
+    # After the job's /tmp, so that a read-only path below /tmp is not hidden by it.
     for path in binds:
         if path in sources:
             _mkdirs(new + path)
@@ -202,25 +222,6 @@ def _populate(plan: RootPlan, binds: list[str], sources: dict[str, int]) -> None
         ("stderr", "/proc/self/fd/2"),
     ):
         os.symlink(target, f"{new}/dev/{name}")
-    inodes = max(1024, plan.tmp_mb * 64)
-    owner = f"uid={plan.uid},gid={plan.gid}"
-    _mkdirs(f"{new}/dev/shm")
-    sc.mount(
-        "shm",
-        f"{new}/dev/shm",
-        "tmpfs",
-        sc.MS_NOSUID | sc.MS_NODEV,
-        f"mode=0700,{owner},size={plan.tmp_mb}m,nr_inodes={inodes}",
-    )
-    _mkdirs(new + JOB_DIR)
-    sc.mount(
-        "sandbox-tmp",
-        new + JOB_DIR,
-        "tmpfs",
-        sc.MS_NOSUID | sc.MS_NODEV,
-        f"mode=0700,{owner},size={plan.tmp_mb}m,nr_inodes={inodes}",
-    )
-
     # A proc of the job's own pid namespace: only the job's processes are listed.
     _mkdirs(f"{new}/proc")
     sc.mount("proc", f"{new}/proc", "proc", sc.MS_NOSUID | sc.MS_NODEV | sc.MS_NOEXEC, None)

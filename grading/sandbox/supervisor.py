@@ -183,9 +183,7 @@ def _run(
         exit_code, sig = None, signal.SIGKILL
 
     cpu_s = group.cpu_seconds() if group is not None else accounting.cpu_seconds()
-    limit_hit = killed_for or _limit_from_evidence(
-        job, header, sig, cpu_s, group, streams, accounting
-    )
+    limit_hit = _limit_hit(job, killed_for, header, sig, cpu_s, group, streams)
     peak = group.memory_peak_bytes() / MB if group is not None else None
     return SandboxOutcome(
         exit_code=exit_code,
@@ -201,19 +199,24 @@ def _run(
     )
 
 
-def _limit_from_evidence(job, header, sig, cpu_s, group, streams, accounting) -> LimitHit | None:
+def _limit_hit(job, killed_for, header, sig, cpu_s, group, streams) -> LimitHit | None:
+    """The limit that best explains the end of the job.
+
+    An OOM kill or a refused fork outranks the wall clock: a job whose worker process was
+    OOM-killed and that then waited for it forever ran out of memory, not of time.
+    """
     if group is not None and group.oom_killed():
-        return "memory"
-    if accounting is not None and accounting.hit_memory:
         return "memory"
     if header.get("uncaught") == "MemoryError":
         return "memory"
+    if group is not None and group.pids_limit_hit():
+        return "processes"
+    if killed_for is not None:
+        return killed_for
     if sig == signal.SIGXCPU or (sig == signal.SIGKILL and cpu_s >= job.limits.cpu_s):
         return "cpu"
     if sig == signal.SIGXFSZ:
         return "file_size"
-    if group is not None and group.pids_limit_hit():
-        return "processes"
     if streams["stdout"].truncated or streams["stderr"].truncated:
         return "output"
     if header.get("disk_full"):
@@ -247,7 +250,6 @@ class _UidAccounting:
 
     def __init__(self, uid: int) -> None:
         self.uid = uid
-        self.hit_memory = False
         self._cpu = 0.0
         self._tick = os.sysconf("SC_CLK_TCK")
 
@@ -268,8 +270,6 @@ class _UidAccounting:
                     total += int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
             except (OSError, ValueError, IndexError):
                 continue
-        if total > 0:
-            self.hit_memory = self.hit_memory or False
         return total
 
     def cpu_seconds(self) -> float:

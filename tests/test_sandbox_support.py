@@ -1,0 +1,61 @@
+"""Helpers shared by the sandbox tests (no tests here).
+
+Every test goes through the real sandbox: the process's default warm zygote (started once,
+stopped at exit) unless a test needs a zygote of its own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import textwrap
+import uuid
+from pathlib import Path
+
+import pytest
+
+from grading.sandbox import Limits, SandboxJob, SandboxOutcome, run_job
+from grading.sandbox.cgroups import CGROUP_ROOT, GROUP_DIR, cgroup_version
+
+requires_root = pytest.mark.skipif(
+    os.geteuid() != 0 or cgroup_version() is None,
+    reason="the sandbox needs root and a memory+pids cgroup",
+)
+
+
+def run(source: str, limits: Limits | None = None, **job_fields) -> SandboxOutcome:
+    """Run ``source`` (dedented) as the job's main.py."""
+    files = {"main.py": textwrap.dedent(source).encode(), **job_fields.pop("files", {})}
+    job = SandboxJob(files=files, entry="main.py", limits=limits or Limits(), **job_fields)
+    return run_job(job, job_fields.pop("zygote", None))
+
+
+def last_json(outcome: SandboxOutcome) -> dict:
+    """The last stdout line of a job, parsed as JSON (jobs print one result line)."""
+    lines = [line for line in outcome.stdout.splitlines() if line.strip()]
+    assert lines, f"no output; stderr: {outcome.stderr}"
+    return json.loads(lines[-1])
+
+
+def marker() -> str:
+    return "sbx" + uuid.uuid4().hex[:12]
+
+
+def processes_with(marker_text: str) -> list[int]:
+    """Host pids whose command line contains ``marker_text`` (psutil-free)."""
+    found = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or int(name) == os.getpid():
+            continue
+        try:
+            cmdline = Path(f"/proc/{name}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if marker_text.encode() in cmdline:
+            found.append(int(name))
+    return found
+
+
+def job_cgroups_left() -> list[Path]:
+    """Job cgroups currently present under any sandbox group directory."""
+    return [p for p in CGROUP_ROOT.glob(f"**/{GROUP_DIR}/job-*") if p.is_dir()]
