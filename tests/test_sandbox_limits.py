@@ -18,8 +18,9 @@ def test_an_infinite_loop_hits_the_wall_limit():
 
 
 def test_sleeping_forever_hits_the_wall_limit():
-    outcome = run("import time\nprint('sleeping', flush=True)\ntime.sleep(10**6)\n",
-                  limits=Limits(wall_s=1))
+    outcome = run(
+        "import time\nprint('sleeping', flush=True)\ntime.sleep(10**6)\n", limits=Limits(wall_s=1)
+    )
     assert outcome.limit_hit == "wall" and outcome.stdout == "sleeping\n"
     assert outcome.duration_s < 3
 

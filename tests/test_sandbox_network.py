@@ -64,7 +64,8 @@ def test_netlink_and_packet_sockets_are_refused():
         """
         import json, socket
         results = {}
-        for name, args in {"netlink": (16, 3, 0), "packet": (17, 3, 0), "vsock": (40, 1, 0)}.items():
+        families = {"netlink": (16, 3, 0), "packet": (17, 3, 0), "vsock": (40, 1, 0)}
+        for name, args in families.items():
             try:
                 socket.socket(*args).close()
                 results[name] = "opened"

@@ -26,7 +26,9 @@ def test_proc_1_environ_shows_no_secret(monkeypatch):
         """
     with Zygote(preload=()) as zygote:
         outcome = zygote.run(
-            SandboxJob(files={"main.py": source.replace("\n        ", "\n").encode()}, entry="main.py")
+            SandboxJob(
+                files={"main.py": source.replace("\n        ", "\n").encode()}, entry="main.py"
+            )
         )
     assert outcome.exit_code == 0, outcome.stderr
     seen = last_json(outcome)

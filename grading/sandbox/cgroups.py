@@ -17,6 +17,7 @@ supervisor.py).
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import signal
@@ -80,10 +81,9 @@ class JobCgroup:
         _write(self.dirs["memory"] / "memory.limit_in_bytes", str(memory_bytes))
         memsw = self.dirs["memory"] / "memory.memsw.limit_in_bytes"
         if memsw.exists():
-            try:  # no swap for jobs where the kernel accounts it
+            # No swap for jobs, where the kernel accounts it (swapaccount).
+            with contextlib.suppress(OSError):
                 _write(memsw, str(memory_bytes))
-            except OSError:
-                pass
         _write(self.dirs["pids"] / "pids.max", str(processes))
 
     def join(self) -> None:
@@ -122,10 +122,8 @@ class JobCgroup:
     def kill_all(self, timeout_s: float = 5.0) -> bool:
         """SIGKILL every process in the group until it is empty; True when it is."""
         if self.version == 2 and (self.dirs["all"] / "cgroup.kill").exists():
-            try:
+            with contextlib.suppress(OSError):
                 _write(self.dirs["all"] / "cgroup.kill", "1")
-            except OSError:
-                pass
         deadline = time.monotonic() + timeout_s
         while True:
             pids = self.pids()

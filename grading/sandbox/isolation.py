@@ -19,6 +19,7 @@ source below /tmp is still reachable.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import sys
@@ -27,8 +28,8 @@ from pathlib import Path
 
 from . import syscalls as sc
 
-STAGING = "/tmp"  # covered by the staging tmpfs in the job's own mount namespace only
-JOB_DIR = "/tmp"  # the job's private, writable directory inside the sandbox
+STAGING = "/tmp"  # noqa: S108 --  covered by the staging tmpfs in the job's own mount namespace only
+JOB_DIR = "/tmp"  # noqa: S108 --  the job's private, writable directory inside the sandbox
 JOB_UID_BASE = 2_000_000_000  # + the supervisor's pid: unique among running jobs
 DEVICE_NODES = ("null", "zero", "full", "random", "urandom")
 MASKED_PROC_FILES = (
@@ -107,10 +108,8 @@ def etc_files(uid: int, gid: int) -> dict[str, bytes]:
         "nsswitch.conf": b"passwd: files\ngroup: files\nhosts: files\n",
         "hostname": b"sandbox\n",
     }
-    try:
+    with contextlib.suppress(OSError):
         files["ld.so.cache"] = Path("/etc/ld.so.cache").read_bytes()
-    except OSError:
-        pass
     return files
 
 
@@ -169,10 +168,11 @@ def _populate(plan: RootPlan, binds: list[str], sources: dict[str, int]) -> None
             os.symlink(os.readlink(f"/{name}"), f"{new}/{name}")
     inodes = max(1024, plan.tmp_mb * 64)
     owner = f"uid={plan.uid},gid={plan.gid}"
-    _mkdirs(f"{new}/dev/shm")
+    shm = f"{new}/dev/shm"  # noqa: S108 -- a tmpfs of the job's own
+    _mkdirs(shm)
     sc.mount(
         "shm",
-        f"{new}/dev/shm",
+        shm,
         "tmpfs",
         sc.MS_NOSUID | sc.MS_NODEV,
         f"mode=0700,{owner},size={plan.tmp_mb}m,nr_inodes={inodes}",

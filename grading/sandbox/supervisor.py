@@ -16,6 +16,7 @@ for that uid: memfds that no process maps escape that poll (see README of the re
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import signal
@@ -160,10 +161,8 @@ def _run(
 
     # Tear down: the init first (the kernel then kills its whole pid namespace), then
     # whatever the cgroup still lists.
-    try:
+    with contextlib.suppress(ProcessLookupError):
         signal.pidfd_send_signal(pidfd, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     _, init_status = os.waitpid(init, 0)
     duration = time.monotonic() - started
     if group is not None:

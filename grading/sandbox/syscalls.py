@@ -8,6 +8,7 @@ start.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 
@@ -91,17 +92,14 @@ def prctl_pointer(option: int, arg2: int, pointer: ctypes.c_void_p) -> int:
 
 def drop_bounding_set() -> None:
     """Empty the bounding and ambient sets: no later execve can grant a capability."""
-    last_cap = int(open("/proc/sys/kernel/cap_last_cap").read())
+    with open("/proc/sys/kernel/cap_last_cap") as f:
+        last_cap = int(f.read())
     for cap in range(last_cap + 1):
-        try:
+        # EPERM once CAP_SETPCAP is gone; EINVAL for caps this kernel lacks.
+        with contextlib.suppress(OSError):
             prctl(PR_CAPBSET_DROP, cap)
-        except OSError:
-            # EPERM once CAP_SETPCAP is gone; EINVAL for caps this kernel lacks.
-            pass
-    try:
+    with contextlib.suppress(OSError):
         prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL)
-    except OSError:
-        pass
 
 
 def drop_all_capabilities() -> None:

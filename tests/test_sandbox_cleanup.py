@@ -1,0 +1,114 @@
+"""Every process of a job dies with it; the zygote and the host are unharmed."""
+
+import os
+import signal
+import time
+from pathlib import Path
+
+from grading.sandbox import Limits, SandboxJob, Zygote
+from tests.test_sandbox_support import job_cgroups_left, marker, processes_with, requires_root, run
+
+pytestmark = requires_root
+
+DAEMON = """
+import os, signal, time
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+            signal.signal(sig, signal.SIG_IGN)
+        os.execv("/bin/sleep", ["sleep", "{seconds}", "{marker}"])
+    os._exit(0)
+time.sleep(0.3)
+print("parent done", flush=True)
+"""
+
+
+def test_a_double_forked_daemon_does_not_survive():
+    name = marker()
+    outcome = run(DAEMON.format(seconds=1000, marker=name))
+    assert outcome.exit_code == 0 and outcome.stdout == "parent done\n", outcome.stderr
+    assert processes_with(name) == []
+    assert not job_cgroups_left()
+
+
+def test_a_daemon_running_when_the_wall_limit_hits_does_not_survive():
+    name = marker()
+    outcome = run(
+        DAEMON.format(seconds=1000, marker=name) + "time.sleep(100)\n", limits=Limits(wall_s=1)
+    )
+    assert outcome.limit_hit == "wall"
+    assert processes_with(name) == []
+
+
+def test_a_daemon_cannot_hold_the_job_open_by_keeping_stdout():
+    name = marker()
+    start = time.monotonic()
+    outcome = run(
+        f"""
+        import os, time
+        if os.fork() == 0:
+            os.setsid()
+            while True:
+                print("still here {name}", flush=True)
+                time.sleep(0.05)
+        time.sleep(0.2)
+        """
+    )
+    assert outcome.exit_code == 0
+    assert time.monotonic() - start < 5
+    assert processes_with(name) == []
+
+
+def test_killing_the_parent_and_every_process_does_not_harm_the_host():
+    outcome = run(
+        """
+        import os, signal
+        results = {}
+        for target in (os.getppid(), 1, -1):
+            try:
+                os.kill(target, signal.SIGKILL)
+                results[target] = "sent"
+            except OSError as exc:
+                results[target] = exc.errno
+        print(sorted(results.items()))
+        """
+    )
+    # The parent is outside the pid namespace (ppid 0 shows as... the job's init, pid 1),
+    # and the kernel shields a namespace's init from its own processes.
+    assert outcome.exit_code == 0, outcome.stderr
+    assert run("print('next job fine')").stdout == "next job fine\n"
+
+
+def test_the_zygote_survives_a_crashing_job_and_serves_the_next():
+    with Zygote(preload=()) as zygote:
+        pid = zygote.pid
+        crash = zygote.run(SandboxJob(files={"m.py": b"import os\nos.abort()\n"}, entry="m.py"))
+        assert crash.signal == signal.SIGABRT
+        after = zygote.run(SandboxJob(files={"m.py": b"print(42)"}, entry="m.py"))
+        assert after.stdout == "42\n" and zygote.pid == pid and zygote.alive()
+
+
+def test_a_dead_zygote_is_restarted_on_the_next_job():
+    with Zygote(preload=()) as zygote:
+        first = zygote.pid
+        os.kill(first, signal.SIGKILL)
+        time.sleep(0.1)
+        outcome = zygote.run(SandboxJob(files={"m.py": b"print('again')"}, entry="m.py"))
+        assert outcome.stdout == "again\n"
+        assert zygote.pid != first and zygote.alive()
+
+
+def test_a_stopped_zygote_leaves_no_process():
+    zygote = Zygote(preload=())
+    zygote.start()
+    pid = zygote.pid
+    zygote.stop()
+    stat = Path(f"/proc/{pid}/stat")
+    assert not stat.exists() or stat.read_text().split()[2] == "Z"
+
+
+def test_no_job_cgroup_is_left_behind_after_many_jobs():
+    for _ in range(5):
+        run("import os\nos.fork()\n")
+    assert not job_cgroups_left()
