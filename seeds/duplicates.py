@@ -11,8 +11,9 @@ How two questions are compared (standard library only):
    "loss" and "функций"; punctuation goes).
 2. Drop stop words: Russian and English function words and the words that frame a question
    rather than say what it is about ("что такое", "опишите", "какие существуют", "зачем
-   нужен"). Without this, "Чем LSTM отличается от классической RNN?" and "...CI/CD для ML и
-   как он отличается от классического CI/CD?" looked alike.
+   нужен", "методы", "бороться"). Dropping the framing words ("методы борьбы", "какие проблемы
+   возникают") raised the same-question pairs found at the default threshold from 26 to 29
+   and cut the wrong ones from 4 to 3.
 3. Stem crudely: a Cyrillic word is cut to its first 5 letters, which removes Russian endings
    ("обучение", "обучения", "обучении" -> "обуче"; "генеративных", "генерации" -> "генер").
    Latin words are kept whole, less a plural "s": the English terms in these seeds are short
@@ -51,7 +52,7 @@ from dataclasses import dataclass
 #     0.55        47     36         3            8
 #     0.50        54     38         7            9
 #
-# 0.65 keeps 29 of the 40 same-question pairs scoring 0.5 or more, at 3 wrong links out of 33.
+# 0.65 keeps 29 of the 38 same-question pairs scoring 0.5 or more, at 3 wrong links out of 33.
 # A "see also" link that is merely related costs a learner a click; below 0.65 wrong links grow
 # faster than right ones. The rest of the same-question pairs use synonyms ("переобучение" and
 # "overfitting", "функции потерь" and "loss-функции"), which no lexical measure sees.
@@ -148,7 +149,7 @@ def find_near_duplicates(
     head_norms = [norm(found) for found in head_sets]
 
     # Candidate pairs come from an inverted index (stem -> questions), so questions that share
-    # no stem are never compared: far fewer than n*(n-1)/2 pairs on real data.
+    # no stem are never compared: on the seeds' 228 questions, 4,715 pairs instead of 25,878.
     index: dict[str, list[int]] = {}
     for position, found in enumerate(stem_sets):
         for stem in found:
