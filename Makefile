@@ -8,6 +8,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # The test suite runs against the real services of this machine.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/platform
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/platform_bench
 SYSTEM_PACKAGES_RUN := bubblewrap
 SYSTEM_PACKAGES_TEST := bubblewrap chromium gettext
 
@@ -20,6 +21,11 @@ test: $(VENV)/.installed-test system-packages-test
 	@$(BIN)/python scripts/wait_for_services.py "$(TEST_DATABASE_URL)" "$(TEST_REDIS_URL)"
 	DATABASE_URL="$(TEST_DATABASE_URL)" CELERY_BROKER_URL="$(TEST_REDIS_URL)" \
 	CELERY_RESULT_BACKEND="$(TEST_REDIS_URL)" $(BIN)/pytest $(PYTEST_ARGS)
+
+# Performance figures into bench/results.json, against the test services (a throw-away DB).
+bench: $(VENV)/.installed-test
+	DATABASE_URL="$(BENCH_DATABASE_URL)" CELERY_BROKER_URL="$(TEST_REDIS_URL)" \
+	$(BIN)/python -m bench.run $(BENCH)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -8,7 +8,6 @@ and two Q&A items of one list are not).
 
 from __future__ import annotations
 
-import time
 from functools import cache
 from pathlib import Path
 
@@ -188,15 +187,3 @@ def test_bad_input_is_refused():
     with pytest.raises(ValueError, match="threshold"):
         find_near_duplicates([], threshold=0)
     assert find_near_duplicates([]) == []
-
-
-def test_comparing_all_questions_of_the_seeds_takes_well_under_half_a_second():
-    # Q&A items, ticket questions and MCQs together: 378 questions, more than the loader sends.
-    every_question = candidates(kinds=("qa", "ticket_theory_question", "mcq"))
-    assert len(every_question) == 378
-    timings = []
-    for _ in range(3):
-        started = time.perf_counter()
-        find_near_duplicates(every_question)
-        timings.append(time.perf_counter() - started)
-    assert min(timings) < 0.1

@@ -115,6 +115,15 @@ def parse_course_document(file: str, text: str) -> ParsedSeed:
                     tail_start = end + 1
     if tail_start is not None:
         records.extend(_back_matter(seed, tail_start, last))
+    elif anchors:
+        # A course document ends with its literature and related courses; a file that stops
+        # inside a ticket, a case, a game or a mind map was cut, even where the item it stops
+        # in happens to look complete.
+        raise seed.error(
+            anchors[-1],
+            f"the file ends inside {seed.line(anchors[-1])!r}: the literature and related "
+            "courses that end a course document are missing (is the file cut?)",
+        )
     _report_trailing_boilerplate(seed, last)
     return ParsedSeed(
         file=file,
@@ -309,12 +318,6 @@ def _mcq(
         )
         return None, row + 1
     index = letters.index(letter)
-    if stated and _normalised(stated) != _normalised(options[index].text):
-        seed.warn(
-            row,
-            "mcq_answer_mismatch",
-            f"the stated answer {stated!r} differs from option {letter}) {options[index].text!r}",
-        )
     mcq = MCQ(
         source_file=seed.file,
         first_line=first,
@@ -325,11 +328,13 @@ def _mcq(
         stated_answer_text=stated,
         block=block,
     )
+    if mcq.stated_answer_disagrees:
+        seed.warn(
+            row,
+            "mcq_answer_mismatch",
+            f"the stated answer {stated!r} differs from option {letter}) {options[index].text!r}",
+        )
     return mcq, row + 1
-
-
-def _normalised(text: str) -> str:
-    return " ".join(text.casefold().replace("ё", "е").split()).rstrip(".")
 
 
 # --- 4. literature and related courses -----------------------------------------------------------

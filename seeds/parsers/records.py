@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 # Kind names, used as ``Record.kind`` and in reports. The first group is the team's vocabulary;
 # the second group holds the extra kinds these documents have.
 QA = "qa"
-MCQ = "mcq"
+MCQ_KIND = "mcq"  # not MCQ: that name is the record class below
 TICKET = "ticket"
 TICKET_THEORY_QUESTION = "ticket_theory_question"
 PRACTICAL_TASK = "practical_task"
@@ -37,7 +37,7 @@ QA_COLLECTION = "qa_collection"
 
 KINDS = (
     QA,
-    MCQ,
+    MCQ_KIND,
     TICKET,
     TICKET_THEORY_QUESTION,
     PRACTICAL_TASK,
@@ -201,7 +201,7 @@ class MCQ(Record):
     is the text after the letter in the answer line ("Ответ: C) text"), empty where the seed
     gives only the letter ("Правильный ответ: C")."""
 
-    kind: str = field(init=False, default=MCQ)
+    kind: str = field(init=False, default=MCQ_KIND)
     question: str
     options: tuple[MCQOption, ...]
     correct_index: int
@@ -215,6 +215,17 @@ class MCQ(Record):
     @property
     def correct_option(self) -> MCQOption:
         return self.options[self.correct_index]
+
+    @property
+    def stated_answer_disagrees(self) -> bool:
+        """True when the seed's answer line repeats a text that is not the option's text."""
+        return bool(self.stated_answer_text) and _normalised(
+            self.stated_answer_text
+        ) != _normalised(self.correct_option.text)
+
+
+def _normalised(text: str) -> str:
+    return " ".join(text.casefold().replace("ё", "е").split()).rstrip(".")
 
 
 # --- exam tickets --------------------------------------------------------------------------------

@@ -1,0 +1,55 @@
+from django.contrib import admin
+
+from assessments import models
+from courses.admin import CoursePartAdmin, SeedContentAdmin
+
+
+class MCQOptionInline(admin.TabularInline):
+    model = models.MCQOption
+    extra = 0
+    fields = ("position", "letter", "text", "is_correct")
+
+
+@admin.register(models.MCQ)
+class MCQAdmin(CoursePartAdmin):
+    list_display = ("question", "course", "answer_text_mismatch", "source", "retired_at")
+    list_filter = ("course", "answer_text_mismatch", "topics", *SeedContentAdmin.list_filter)
+    search_fields = ("question",)
+    filter_horizontal = ("topics",)
+    inlines = [MCQOptionInline]
+
+
+class TheoryQuestionInline(admin.StackedInline):
+    model = models.TicketTheoryQuestion
+    extra = 0
+    fields = ("position", "question", "reference_answer")
+    show_change_link = True
+
+
+@admin.register(models.ExamTicket)
+class ExamTicketAdmin(CoursePartAdmin):
+    list_display = ("number", "course", "source", "retired_at")
+    inlines = [TheoryQuestionInline]
+
+
+@admin.register(models.TicketTheoryQuestion)
+class TicketTheoryQuestionAdmin(SeedContentAdmin):
+    list_display = ("question", "ticket", "source", "retired_at")
+    list_select_related = ("ticket__course",)
+    search_fields = ("question", "reference_answer")
+    filter_horizontal = ("topics", "see_also")
+
+
+@admin.register(models.PracticalTask)
+class PracticalTaskAdmin(SeedContentAdmin):
+    list_display = ("text", "ticket", "code_restored", "source", "retired_at")
+    list_filter = ("code_restored", *SeedContentAdmin.list_filter)
+    list_select_related = ("ticket__course",)
+    readonly_fields = (*SeedContentAdmin.source_fields, "highlighted_code")
+    filter_horizontal = ("topics",)
+
+    @admin.display(description="code")
+    def highlighted_code(self, obj):
+        from courses.highlighting import highlight_python
+
+        return highlight_python(obj.restored_code)
