@@ -251,6 +251,7 @@ def run_learner(
         signal.signal(signal.SIGXFSZ, signal.SIG_DFL)  # Python ignores it; we want the kill
         seccomp.install()
         _reseed()
+        _cap_gpu_memory(job)
         _prepare_interpreter(job)
         _write_all(setup_w, b"ok")
         os.close(setup_w)
@@ -335,6 +336,27 @@ def _reseed() -> None:
         # The CPU generator only: torch.manual_seed also queues every accelerator's (~4 ms).
         torch.default_generator.manual_seed(int.from_bytes(os.urandom(8), "little") >> 1)
         torch.set_num_threads(1)
+
+
+def _cap_gpu_memory(job: SandboxJob) -> None:
+    """Cap torch's CUDA allocator at ``gpu_memory_mb`` once CUDA initialises in the job.
+
+    CUDA cannot be initialised here (the zygote never did, and initialising costs ~0.5 s that
+    a job not using the GPU should not pay), so the cap is queued for torch's lazy init.
+    Memory that CUDA libraries take outside torch's allocator (context, cuDNN/cuBLAS
+    workspaces, raw cudaMalloc through ctypes) is not capped by this.
+    """
+    torch = sys.modules.get("torch")
+    if job.device != "cuda" or torch is None:
+        return
+    limit = job.limits.gpu_memory_mb * MB
+
+    def cap() -> None:
+        for index in range(torch.cuda.device_count()):
+            total = torch.cuda.get_device_properties(index).total_memory
+            torch.cuda.set_per_process_memory_fraction(min(1.0, limit / total), index)
+
+    torch.cuda._lazy_call(cap)
 
 
 def _prepare_interpreter(job: SandboxJob) -> None:

@@ -42,6 +42,9 @@ ZYGOTE_ENV = {
     "MKL_NUM_THREADS": "1",
     "OPENBLAS_NUM_THREADS": "1",
     "PYTHONDONTWRITEBYTECODE": "1",
+    # torch.cuda.is_available() through NVML: the plain check initialises the CUDA driver
+    # (torch.optim's step calls it), after which no forked child can use the GPU.
+    "PYTORCH_NVML_BASED_CUDA_CHECK": "1",
 }
 PASSED_THROUGH_ENV = ("CUDA_VISIBLE_DEVICES",)  # needed by GPU jobs, not secret
 START_TIMEOUT_S = 180
@@ -216,12 +219,15 @@ def _preload(modules: list[str]) -> None:
         model = torch.nn.Sequential(
             torch.nn.Conv2d(1, 2, 3), torch.nn.ReLU(), torch.nn.Flatten(), torch.nn.Linear(8, 2)
         )
-        optimizer = torch.optim.Adam(model.parameters())
         loss = torch.nn.functional.cross_entropy(
             model(torch.ones(3, 1, 4, 4)), torch.tensor([0, 1, 0])
         )
-        loss.backward()
-        optimizer.step()
+        if not os.path.exists("/dev/nvidiactl"):
+            # On a GPU node a backward pass starts autograd's per-device threads, which
+            # initialise CUDA: measured on an H100 node, every forked child then failed with
+            # "CUDA error: initialization error". Forward-only warm-up there.
+            loss.backward()
+            torch.optim.Adam(model.parameters()).step()
 
 
 def serve(control_fd: int, preload: list[str]) -> None:
