@@ -11,7 +11,7 @@ every pid still listed in the job's cgroup until none is left, before it removes
 If the caller goes away, the job is killed; if the supervisor dies, the job's init gets
 SIGKILL through PDEATHSIG. Without a usable cgroup (not the case on this project's machines)
 the job's unique uid gives a per-job RLIMIT_NPROC, and memory and CPU are polled from /proc
-for that uid: memfds that no process maps escape that poll (see README of the report).
+for that uid (a weaker fallback, untested here: memfds that no process maps escape it).
 """
 
 from __future__ import annotations
