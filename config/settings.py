@@ -260,6 +260,14 @@ SANDBOX_TMP_DIR = Path(env_str("SANDBOX_TMP_DIR", "/tmp/platform-sandbox"))  # n
 SEED_DATA_DIR = BASE_DIR / "seeds" / "data"
 LAB_CATALOG_DIR = BASE_DIR / "labs" / "catalog"
 
+# Per learner: jobs waiting or running at once, and submissions per window.
+GRADING_MAX_ACTIVE_PER_LEARNER = env_int("GRADING_MAX_ACTIVE_PER_LEARNER", 3)
+GRADING_MAX_PER_WINDOW = env_int("GRADING_MAX_PER_WINDOW", 20)
+GRADING_RATE_WINDOW_S = env_int("GRADING_RATE_WINDOW_S", 600)
+CELERY_BEAT_SCHEDULE = {
+    "sweep-stuck-submissions": {"task": "grading.sweep_stuck_submissions", "schedule": 60.0},
+}
+
 # --- E-mail (password reset) ----------------------------------------------------------------
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",

@@ -7,6 +7,9 @@ from accounts.access import public
 urlpatterns = [
     path("", include("core.urls")),
     path("accounts/", include("accounts.urls")),
+    path("quizzes/", include("assessments.urls")),
+    path("labs/", include("labs.urls")),
+    path("", include("grading.urls")),
     path("i18n/setlang/", public(set_language), name="set_language"),
     path("admin/", admin.site.urls),
 ]

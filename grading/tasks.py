@@ -1,0 +1,45 @@
+"""Celery tasks: ids in, a plain function inside (grading/jobs.py, grading/services.py)."""
+
+from celery import shared_task
+from celery.signals import worker_process_init, worker_process_shutdown
+
+from grading.jobs import JobOutcome, run_grading
+
+RETRY_DELAY_S = 15
+
+
+@shared_task(
+    bind=True,
+    name="grading.grade_submission",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=20,
+)
+def grade_submission(self, submission_id: int) -> str:
+    outcome = run_grading(submission_id, worker=self.request.hostname or "worker")
+    if outcome is JobOutcome.RETRY:
+        # Another delivery holds a live claim, or the sandbox failed: look again later.
+        raise self.retry(countdown=RETRY_DELAY_S)
+    return outcome.value
+
+
+@shared_task(name="grading.sweep_stuck_submissions")
+def sweep_stuck_submissions() -> dict:
+    from grading.services import sweep_stuck_submissions as sweep
+
+    return sweep()
+
+
+@worker_process_init.connect
+def _start_warm_interpreter(**kwargs) -> None:
+    # Each pool process gets its own warm zygote (torch imported once, forked per job).
+    from grading.sandbox import default_zygote
+
+    default_zygote().start()
+
+
+@worker_process_shutdown.connect
+def _stop_warm_interpreter(**kwargs) -> None:
+    from grading.sandbox import stop_default_zygote
+
+    stop_default_zygote()

@@ -1,0 +1,23 @@
+from django.urls import path
+
+from grading import views
+
+urlpatterns = [
+    path("labs/<slug:slug>/submit/", views.submit, name="submit_solution"),
+    path("submissions/<int:submission_id>/", views.submission_detail, name="submission_detail"),
+    path(
+        "submissions/<int:submission_id>/status/",
+        views.submission_status,
+        name="submission_status",
+    ),
+    path(
+        "submissions/<int:submission_id>/report.html",
+        views.submission_report,
+        name="submission_report",
+    ),
+    path(
+        "submissions/<int:submission_id>/files/<str:name>",
+        views.submission_artifact,
+        name="submission_artifact",
+    ),
+]

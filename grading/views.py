@@ -1,0 +1,93 @@
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
+
+from accounts.access import login_required
+from grading.access import get_submission_for_user
+from grading.forms import SubmissionForm
+from grading.reports import notebook_report_html
+from grading.services import RateLimited, Upload, queue_position, submit_solution
+from labs.models import Lab
+
+
+@login_required
+@require_POST
+def submit(request: HttpRequest, slug: str) -> HttpResponse:
+    lab = get_object_or_404(Lab.objects.live(), slug=slug)
+    form = SubmissionForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.non_field_errors()) or _("Check the form."))
+        return redirect(lab)
+    upload = form.cleaned_data.get("file")
+    try:
+        submission = submit_solution(
+            request.user,
+            lab,
+            source=None if upload else form.cleaned_data["source"],
+            upload=Upload(upload.name, upload.read()) if upload else None,
+        )
+    except RateLimited as refusal:
+        messages.error(request, str(refusal))
+        return redirect(lab)
+    if request.htmx:
+        return HttpResponseClientRedirect(submission.get_absolute_url())
+    return redirect(submission)
+
+
+def _status_context(submission) -> dict:
+    results = list(submission.results.all())
+    done = len(results)
+    total = submission.tests_total or len(submission.lab.tests) or 1
+    return {
+        "submission": submission,
+        "results": results,
+        "artifacts": list(submission.artifacts.only("id", "name", "content_type")),
+        "position": queue_position(submission),
+        "progress": 100 if submission.is_final else int(100 * done / total),
+    }
+
+
+@login_required
+def submission_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
+    submission = get_submission_for_user(request.user, submission_id)
+    return render(request, "grading/submission_detail.html", _status_context(submission))
+
+
+@login_required
+def submission_status(request: HttpRequest, submission_id: int) -> HttpResponse:
+    """The polled fragment; HTTP 286 tells htmx to stop polling once the grade is final."""
+    submission = get_submission_for_user(request.user, submission_id)
+    response = render(request, "grading/submission_detail.html#status", _status_context(submission))
+    if submission.is_final:
+        response.status_code = HttpResponseStopPolling.status_code
+    return response
+
+
+@login_required
+def submission_report(request: HttpRequest, submission_id: int) -> HttpResponse:
+    submission = get_submission_for_user(request.user, submission_id)
+    if not submission.notebook or not submission.is_final:
+        return redirect(submission)
+    response = HttpResponse(notebook_report_html(submission), content_type="text/html")
+    # The notebook is the learner's own HTML: download it, never render it on our origin.
+    response["Content-Disposition"] = f'attachment; filename="report-{submission.pk}.html"'
+    response["Content-Security-Policy"] = "sandbox"
+    return response
+
+
+@login_required
+def submission_artifact(request: HttpRequest, submission_id: int, name: str) -> HttpResponse:
+    submission = get_submission_for_user(request.user, submission_id)
+    artifact = get_object_or_404(submission.artifacts, name=name)
+    content_type = (
+        artifact.content_type
+        if artifact.content_type == "image/png"
+        else ("application/octet-stream")
+    )
+    response = HttpResponse(bytes(artifact.content), content_type=content_type)
+    response["Content-Security-Policy"] = "sandbox"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

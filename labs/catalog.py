@@ -1,0 +1,141 @@
+"""The lab catalogue on disk: one folder per lab under labs/catalog/<slug>/.
+
+A lab folder holds:
+- ``lab.toml``: title, the course and exam ticket it comes from, the device it needs, its
+  limits and (optionally) extra read-only paths its jobs need;
+- ``statement.md``: what the learner reads (the ticket's task, the contract of
+  shared/specs/labs.md, the limits and every threshold the judge applies);
+- ``solution.py``: the starter file learners begin from;
+- ``probe.py``: runs inside the sandbox next to the submission and records observations;
+- ``judge.py``: trusted, runs in the worker, turns observations into per-test verdicts;
+- ``reference.py``: a solution that scores 100%; ``wrong/*.py``: solutions that must fail the
+  tests named in their first line (``# expect-fail: test_a, test_b``). Neither is shown to
+  learners; the tests grade both through the real sandbox.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import tomllib
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from types import ModuleType
+
+from django.conf import settings
+
+from labs.grader_api import Test
+
+DEVICES = ("cpu", "gpu")
+# The limits a lab may set (the sandbox's Limits fields); grading turns them into Limits.
+LIMIT_NAMES = frozenset(
+    {"wall_s", "cpu_s", "memory_mb", "processes", "file_size_mb", "open_files", "output_bytes",
+     "tmp_mb", "channel_bytes", "artifact_bytes", "gpu_memory_mb"}
+)  # fmt: skip
+
+
+class CatalogError(Exception):
+    """A lab folder that cannot be used; the message names the folder and the problem."""
+
+
+@dataclass(frozen=True)
+class LabSpec:
+    slug: str
+    title: str
+    course_slug: str
+    ticket: int
+    device: str
+    folder: Path
+    limits: dict[str, float] = field(default_factory=dict)
+    topics: tuple[str, ...] = ()  # topic slugs of seeds/topic_rules.toml
+
+    @property
+    def statement(self) -> str:
+        return (self.folder / "statement.md").read_text(encoding="utf-8")
+
+    @property
+    def starter_code(self) -> str:
+        return (self.folder / "solution.py").read_text(encoding="utf-8")
+
+    @property
+    def probe_source(self) -> bytes:
+        return (self.folder / "probe.py").read_bytes()
+
+    @cached_property
+    def judge(self) -> ModuleType:
+        return _import_file(f"lab_judge_{self.slug.replace('-', '_')}", self.folder / "judge.py")
+
+    @property
+    def tests(self) -> list[Test]:
+        return list(self.judge.TESTS)
+
+    def content_hash(self) -> str:
+        digest = hashlib.sha256()
+        for path in sorted(self.folder.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(str(path.relative_to(self.folder)).encode())
+                digest.update(path.read_bytes())
+        return digest.hexdigest()
+
+
+def catalog_dir() -> Path:
+    return Path(settings.LAB_CATALOG_DIR)
+
+
+def load_catalog(directory: Path | None = None) -> list[LabSpec]:
+    directory = directory or catalog_dir()
+    return [
+        load_lab_folder(folder)
+        for folder in sorted(directory.iterdir())
+        if folder.is_dir() and (folder / "lab.toml").exists()
+    ]
+
+
+def load_lab(slug: str, directory: Path | None = None) -> LabSpec:
+    folder = (directory or catalog_dir()) / slug
+    if not (folder / "lab.toml").exists():
+        raise CatalogError(f"no lab {slug!r} in {folder.parent}")
+    return load_lab_folder(folder)
+
+
+def load_lab_folder(folder: Path) -> LabSpec:
+    where = f"labs/catalog/{folder.name}"
+    try:
+        data = tomllib.loads((folder / "lab.toml").read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise CatalogError(f"{where}/lab.toml: {error}") from None
+    for required in ("title", "course", "ticket", "device"):
+        if required not in data:
+            raise CatalogError(f"{where}/lab.toml: {required!r} is missing")
+    if data["device"] not in DEVICES:
+        raise CatalogError(f"{where}/lab.toml: device must be one of {DEVICES}")
+    limits = data.get("limits", {})
+    unknown = set(limits) - LIMIT_NAMES
+    if unknown:
+        raise CatalogError(f"{where}/lab.toml: unknown limits {sorted(unknown)}")
+    bad = [
+        name for name, value in limits.items() if not isinstance(value, int | float) or value <= 0
+    ]
+    if bad:
+        raise CatalogError(f"{where}/lab.toml: limits must be positive numbers: {bad}")
+    for name in ("statement.md", "solution.py", "probe.py", "judge.py", "reference.py"):
+        if not (folder / name).exists():
+            raise CatalogError(f"{where}: {name} is missing")
+    return LabSpec(
+        slug=folder.name,
+        title=data["title"],
+        course_slug=data["course"],
+        ticket=int(data["ticket"]),
+        device=data["device"],
+        limits=limits,
+        folder=folder,
+        topics=tuple(data.get("topics", ())),
+    )
+
+
+def _import_file(name: str, path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
