@@ -24,10 +24,12 @@ requires_root = pytest.mark.skipif(
 
 
 def run(source: str, limits: Limits | None = None, **job_fields) -> SandboxOutcome:
-    """Run ``source`` (dedented) as the job's main.py."""
+    """Run ``source`` (dedented) as the job's main.py; ``zygote`` and ``on_channel`` go to
+    ``run_job``, other keywords to ``SandboxJob``."""
     files = {"main.py": textwrap.dedent(source).encode(), **job_fields.pop("files", {})}
+    zygote, on_channel = job_fields.pop("zygote", None), job_fields.pop("on_channel", None)
     job = SandboxJob(files=files, entry="main.py", limits=limits or Limits(), **job_fields)
-    return run_job(job, job_fields.pop("zygote", None))
+    return run_job(job, zygote, on_channel=on_channel)
 
 
 def last_json(outcome: SandboxOutcome) -> dict:

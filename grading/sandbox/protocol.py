@@ -6,6 +6,15 @@ travels as a sealed memfd that the zygote passes on unread; only the per-job sup
 process that never forks another job) reads it. Outcomes come back on a per-job socket as a
 JSON header plus raw byte blobs; nothing is unpickled, so a bug that let job output into the
 header could at worst corrupt one outcome.
+
+While the job runs, the supervisor also streams the job's observation channel on that same
+per-job socket, as progress frames (``P``, a 4-byte length, the bytes) ahead of the final
+message (``O``/``V``/``E`` and its body up to EOF). The socket was created by the caller and
+reaches the supervisor through the zygote as a passed descriptor: the zygote closes its copy
+right after forking the supervisor and never reads from or writes to it, so streamed bytes
+never enter the zygote's memory. Only channel bytes that the supervisor keeps (at most
+``limits.channel_bytes`` in all) are ever framed, and the caller refuses a reply whose frames
+add up to more than that cap, so it never buffers more than the cap either.
 """
 
 from __future__ import annotations
@@ -15,10 +24,15 @@ import json
 import os
 import socket
 import struct
+import time
+from collections.abc import Callable
 
 from .limits import Limits, SandboxJob, SandboxOutcome
 
 _LEN = struct.Struct("!Q")
+PROGRESS = b"P"
+_PROGRESS_LEN = struct.Struct("!I")
+FINAL_KINDS = (b"O", b"V", b"E")
 
 
 def _frame(header: dict, blobs: list[bytes]) -> bytes:
@@ -126,3 +140,55 @@ def recv_all(sock: socket.socket) -> bytes:
         if not chunk:
             return b"".join(chunks)
         chunks.append(chunk)
+
+
+def progress_frame(payload: bytes) -> bytes:
+    """One frame of streamed channel bytes (sent before the final message)."""
+    return PROGRESS + _PROGRESS_LEN.pack(len(payload)) + payload
+
+
+def recv_reply(
+    sock: socket.socket,
+    on_progress: Callable[[bytes], None],
+    deadline: float,
+    max_progress_bytes: int,
+) -> bytes:
+    """Read a supervisor's reply: call ``on_progress`` with each progress frame's payload, in
+    order, then return the final message (kind byte and body); b"" if the reply was cut off or
+    broke the framing (the supervisor died, or more than ``max_progress_bytes`` were framed).
+
+    ``deadline`` (a ``time.monotonic`` value) bounds the waiting for the supervisor; time spent
+    inside ``on_progress`` pushes it back, so a slow callback does not cause a timeout.
+    Raises TimeoutError past the deadline.
+    """
+    buffer = bytearray()
+    streamed = 0
+    head = 1 + _PROGRESS_LEN.size
+    while True:
+        while buffer[:1] == PROGRESS and len(buffer) >= head:
+            (size,) = _PROGRESS_LEN.unpack_from(buffer, 1)
+            if streamed + size > max_progress_bytes:
+                return b""
+            if len(buffer) < head + size:
+                break
+            payload = bytes(buffer[head : head + size])
+            del buffer[: head + size]
+            streamed += size
+            started = time.monotonic()
+            on_progress(payload)
+            deadline += time.monotonic() - started
+        if buffer and buffer[:1] != PROGRESS:
+            if bytes(buffer[:1]) not in FINAL_KINDS:
+                return b""
+            chunks = [bytes(buffer)]
+            while True:
+                sock.settimeout(max(0.001, deadline - time.monotonic()))
+                chunk = sock.recv(1 << 20)
+                if not chunk:
+                    return b"".join(chunks)
+                chunks.append(chunk)
+        sock.settimeout(max(0.001, deadline - time.monotonic()))
+        chunk = sock.recv(1 << 20)
+        if not chunk:
+            return b""  # EOF before the final message: the supervisor died mid-reply
+        buffer += chunk

@@ -9,7 +9,11 @@ ceiling), enforces wall time itself and the whole job's CPU time through the cgr
 the end kills the job's init (which makes the kernel kill its whole pid namespace) and then
 every pid still listed in the job's cgroup until none is left, before it removes the group.
 If the caller goes away, the job is killed; if the supervisor dies, the job's init gets
-SIGKILL through PDEATHSIG. Without a usable cgroup (not the case on this project's machines)
+SIGKILL through PDEATHSIG. Channel bytes that it keeps are also forwarded to the caller while
+the job runs (progress frames, see protocol.py), never more than ``limits.channel_bytes`` in
+all; the socket is written without blocking and the unsent rest waits in a buffer bounded by
+that same cap, so a caller that reads slowly (or not at all) cannot stall the enforcement of
+the job's limits. Without a usable cgroup (not the case on this project's machines)
 the job's unique uid gives a per-job RLIMIT_NPROC, and memory and CPU are polled from /proc
 for that uid (a weaker fallback, untested here: memfds that no process maps escape it).
 """
@@ -24,12 +28,57 @@ import socket
 import time
 from dataclasses import dataclass, field
 
-from . import cgroups, child, isolation, syscalls
+from . import cgroups, child, isolation, protocol, syscalls
 from .limits import TRUNCATED_MARKER, LimitHit, SandboxJob, SandboxOutcome
 
 POLL_INTERVAL_S = 0.05
 DRAIN_TIMEOUT_S = 2.0
+# Sending what is left after the job ended: bounded, so that a caller that stopped reading
+# without closing its socket cannot keep a supervisor alive forever.
+FINAL_SEND_TIMEOUT_S = 300.0
 MB = 1024 * 1024
+
+
+class _Forwarder:
+    """Streams kept channel bytes to the caller as progress frames, never blocking.
+
+    ``pending`` holds framed bytes the socket did not take yet; it never exceeds the channel
+    cap plus five bytes per frame, because only kept channel bytes are ever framed.
+    """
+
+    def __init__(self, caller: socket.socket) -> None:
+        self.caller = caller
+        self.pending = bytearray()
+        self.broken = False
+        caller.setblocking(False)
+
+    def push(self, data: bytes) -> None:
+        if data and not self.broken:
+            self.pending += protocol.progress_frame(data)
+            self.flush_some()
+
+    def flush_some(self) -> None:
+        """Send what the socket takes now; mark the caller gone on a broken connection."""
+        while self.pending and not self.broken:
+            try:
+                sent = self.caller.send(self.pending)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                self.broken = True
+                self.pending.clear()
+                return
+            del self.pending[:sent]
+
+    def finish(self) -> None:
+        """Send the rest, blocking (the job has ended), within FINAL_SEND_TIMEOUT_S."""
+        self.caller.settimeout(FINAL_SEND_TIMEOUT_S)
+        if self.pending and not self.broken:
+            try:
+                self.caller.sendall(self.pending)
+            except OSError:
+                self.broken = True
+        self.pending.clear()
 
 
 @dataclass
@@ -39,12 +88,16 @@ class _Stream:
     data: bytearray = field(default_factory=bytearray)
     total: int = 0
     open: bool = True
+    forward: _Forwarder | None = None
 
     def feed(self, chunk: bytes) -> None:
         self.total += len(chunk)
         room = self.keep - len(self.data)
         if room > 0:
-            self.data += chunk[:room]
+            kept = chunk[:room]
+            self.data += kept
+            if self.forward is not None:
+                self.forward.push(kept)
 
     @property
     def truncated(self) -> bool:
@@ -77,19 +130,29 @@ def plan_for(job: SandboxJob, uid: int) -> isolation.RootPlan:
 
 def supervise(job: SandboxJob, caller: socket.socket | None = None) -> SandboxOutcome:
     """Run ``job`` in a fresh sandbox and return its outcome. Must run as root, in a process
-    that is not needed afterwards (it enters a new pid namespace for its children)."""
+    that is not needed afterwards (it enters a new pid namespace for its children).
+
+    With a ``caller`` socket, the job is killed when the caller closes it, and the channel is
+    streamed on it as progress frames; they are all sent before this returns, so the caller
+    gets them ahead of the final message that follows on the same socket.
+    """
     uid = isolation.JOB_UID_BASE + os.getpid()
     plan = plan_for(job, uid)
     limits = job.limits
-    group = cgroups.open_job_cgroup(f"job-{os.getpid()}-{os.urandom(4).hex()}")
+    forwarder = _Forwarder(caller) if caller is not None else None
     try:
-        if group is not None:
-            group.set_limits(limits.memory_mb * MB, limits.processes + 1)  # +1: the job's init
-        return _run(job, plan, group, caller)
+        group = cgroups.open_job_cgroup(f"job-{os.getpid()}-{os.urandom(4).hex()}")
+        try:
+            if group is not None:
+                group.set_limits(limits.memory_mb * MB, limits.processes + 1)  # +1: init
+            return _run(job, plan, group, caller, forwarder)
+        finally:
+            if group is not None:
+                group.kill_all()
+                group.remove()
     finally:
-        if group is not None:
-            group.kill_all()
-            group.remove()
+        if forwarder is not None:
+            forwarder.finish()
 
 
 def _run(
@@ -97,6 +160,7 @@ def _run(
     plan: isolation.RootPlan,
     group: cgroups.JobCgroup | None,
     caller: socket.socket | None,
+    forwarder: _Forwarder | None,
 ) -> SandboxOutcome:
     limits = job.limits
     pipes = {name: os.pipe() for name in ("stdout", "stderr", "channel", "result")}
@@ -115,7 +179,7 @@ def _run(
     streams = {
         "stdout": _Stream(pipes["stdout"][0], limits.output_bytes),
         "stderr": _Stream(pipes["stderr"][0], limits.output_bytes),
-        "channel": _Stream(pipes["channel"][0], limits.channel_bytes),
+        "channel": _Stream(pipes["channel"][0], limits.channel_bytes, forward=forwarder),
         "result": _Stream(pipes["result"][0], limits.artifact_bytes + MB),
     }
     pidfd = os.pidfd_open(init)
@@ -129,8 +193,10 @@ def _run(
         poller.register(stream.fd, select.POLLIN)
         by_fd[stream.fd] = stream
     poller.register(pidfd, select.POLLIN)
+    caller_fd = caller.fileno() if caller is not None else -1
+    caller_mask = select.POLLIN  # the caller never writes: readable means it closed its end
     if caller is not None:
-        poller.register(caller.fileno(), select.POLLIN)
+        poller.register(caller_fd, caller_mask)
 
     deadline = started + limits.wall_s
     init_done = False
@@ -139,14 +205,24 @@ def _run(
         if now >= deadline:
             killed_for = "wall"
             break
-        for fd, _ in poller.poll(min(POLL_INTERVAL_S, deadline - now) * 1000):
+        for fd, events in poller.poll(min(POLL_INTERVAL_S, deadline - now) * 1000):
             if fd == pidfd:
                 init_done = True
-            elif caller is not None and fd == caller.fileno():
-                killed_for = killed_for or "wall"  # caller gone: stop at once
-                init_done = True
+            elif fd == caller_fd:
+                if events & select.POLLOUT:
+                    forwarder.flush_some()
+                if events & (select.POLLIN | select.POLLHUP | select.POLLERR):
+                    forwarder.broken = True
             else:
                 _read_some(by_fd[fd], poller)
+        if forwarder is not None:
+            if forwarder.broken:
+                killed_for = killed_for or "wall"  # caller gone: stop at once
+                break
+            wanted = select.POLLIN | (select.POLLOUT if forwarder.pending else 0)
+            if wanted != caller_mask:
+                caller_mask = wanted
+                poller.modify(caller_fd, caller_mask)
         out_total = streams["stdout"].total + streams["stderr"].total
         if out_total > limits.output_kill_bytes or streams["channel"].truncated:
             killed_for = "output"
@@ -168,6 +244,8 @@ def _run(
     if group is not None:
         group.kill_all()
     os.close(pidfd)
+    if caller is not None:
+        poller.unregister(caller_fd)  # from here on only the pipes are drained
     _drain(streams, poller, by_fd)
     for stream in streams.values():
         os.close(stream.fd)

@@ -13,6 +13,13 @@ outlive its worker; the caller restarts it when it has died, and after ``max_job
 that address layout and hash secret rotate. On ``device="cuda"`` the same fork path is used:
 CUDA is first initialised in the job's own process, and torch's allocator is capped there at
 ``limits.gpu_memory_mb`` (memory that libraries allocate outside torch's allocator is not).
+
+Streaming: ``run(job, on_channel=...)`` calls ``on_channel`` in the caller's thread with each
+complete line of the job's observation channel as the supervisor forwards it. The frames travel
+on the job's own reply socket, which the zygote passed to the supervisor unread and closed: the
+zygote process never sees a streamed byte. The caller's side buffers at most one partial line,
+and the supervisor never frames more than ``limits.channel_bytes`` in all. A callback that
+raises is logged once and not called again for that job; the job and its outcome go on.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from __future__ import annotations
 import array
 import atexit
 import gc
+import logging
 import os
 import signal
 import socket
@@ -28,6 +36,7 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 from . import protocol
@@ -48,6 +57,10 @@ ZYGOTE_ENV = {
 }
 PASSED_THROUGH_ENV = ("CUDA_VISIBLE_DEVICES",)  # needed by GPU jobs, not secret
 START_TIMEOUT_S = 180
+# The supervisor enforces the job's wall time itself; this only catches a hung supervisor.
+REPLY_GRACE_S = 60
+ChannelCallback = Callable[[bytes], None]
+logger = logging.getLogger(__name__)
 PACKAGE_NAME = "_grading_sandbox"
 
 # Runs in the fresh interpreter: load this package under a private name straight from its
@@ -163,7 +176,16 @@ class Zygote:
         self.stop()
 
     # --- jobs ---------------------------------------------------------------------------
-    def run(self, job: SandboxJob) -> SandboxOutcome:
+    def run(self, job: SandboxJob, on_channel: ChannelCallback | None = None) -> SandboxOutcome:
+        """Run ``job`` in a fresh isolated child; thread-safe (jobs run concurrently).
+
+        ``on_channel``, if given, is called in this thread with each complete line (ending in
+        b"\n") of the job's observation channel, in order, while the job runs; a last partial
+        line, if the channel did not end with a newline, comes in one final call before this
+        returns. ``outcome.channel`` still holds all of it (at most ``limits.channel_bytes``).
+        If the callback raises, the exception is logged, the callback is not called again for
+        this job, and the job runs on to its normal outcome.
+        """
         memfd = protocol.job_to_memfd(job)
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
@@ -182,12 +204,15 @@ class Zygote:
             theirs.close()
             os.close(memfd)
             memfd = -1
-            # Generous: the supervisor enforces the job's wall time itself.
-            ours.settimeout(job.limits.wall_s + 60)
+            lines = _LineSplitter(on_channel)
+            deadline = time.monotonic() + job.limits.wall_s + REPLY_GRACE_S
             try:
-                data = protocol.recv_all(ours)
+                data = protocol.recv_reply(
+                    ours, lines.feed, deadline, max_progress_bytes=job.limits.channel_bytes
+                )
             except TimeoutError as exc:
                 raise SandboxError("no answer from the sandbox supervisor") from exc
+            lines.finish()
         finally:
             ours.close()
             if memfd >= 0:
@@ -198,6 +223,45 @@ class Zygote:
         if data[:1] == b"V":
             raise ValueError(data[1:].decode(errors="replace"))
         raise SandboxError(data[1:].decode(errors="replace") or "the supervisor died")
+
+
+class _LineSplitter:
+    """Turns streamed channel bytes into calls of the caller's callback, one line each.
+
+    Holds at most one partial line (itself bounded by the channel cap). A callback that
+    raises is dropped for the rest of the job: a broken consumer would most likely fail on
+    every line, and the job's outcome matters more than its progress display.
+    """
+
+    def __init__(self, callback: ChannelCallback | None) -> None:
+        self.callback = callback
+        self.partial = bytearray()
+
+    def feed(self, data: bytes) -> None:
+        if self.callback is None:
+            return
+        self.partial += data
+        start = 0
+        while self.callback is not None:
+            end = self.partial.find(b"\n", start)
+            if end < 0:
+                break
+            self._call(bytes(self.partial[start : end + 1]))
+            start = end + 1
+        del self.partial[:start]
+
+    def finish(self) -> None:
+        if self.callback is not None and self.partial:
+            self._call(bytes(self.partial))
+        self.partial.clear()
+
+    def _call(self, line: bytes) -> None:
+        try:
+            self.callback(line)
+        except Exception:
+            logger.exception("sandbox: the on_channel callback raised; not calling it again")
+            self.callback = None
+            self.partial.clear()
 
 
 # --- the zygote process ----------------------------------------------------------------------
@@ -310,15 +374,19 @@ def stop_default_zygote() -> None:
 atexit.register(stop_default_zygote)
 
 
-def run_job(job: SandboxJob, zygote: Zygote | None = None) -> SandboxOutcome:
-    """Run ``job`` in a fresh isolated child of ``zygote`` (default: this process's own)."""
-    return (zygote or default_zygote()).run(job)
+def run_job(
+    job: SandboxJob, zygote: Zygote | None = None, on_channel: ChannelCallback | None = None
+) -> SandboxOutcome:
+    """Run ``job`` in a fresh isolated child of ``zygote`` (default: this process's own).
+
+    ``on_channel``: see ``Zygote.run`` (called in this thread, one channel line per call)."""
+    return (zygote or default_zygote()).run(job, on_channel)
 
 
-def run_job_fresh(job: SandboxJob) -> SandboxOutcome:
+def run_job_fresh(job: SandboxJob, on_channel: ChannelCallback | None = None) -> SandboxOutcome:
     """Same isolation, but in a fresh interpreter with nothing preloaded (slow; a baseline)."""
     with Zygote(preload=()) as zygote:
-        return zygote.run(job)
+        return zygote.run(job, on_channel)
 
 
 __all__ = ["Zygote", "default_zygote", "run_job", "run_job_fresh", "stop_default_zygote", "time"]
