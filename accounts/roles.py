@@ -27,7 +27,16 @@ ALL_PERMISSIONS = "__all__"
 # "app_label.codename" for each role; a name that does not exist fails sync_roles loudly.
 ROLE_PERMISSIONS: dict[Role, list[str] | str] = {
     Role.LEARNER: [],
-    Role.INSTRUCTOR: ["auth.view_user"],
+    Role.INSTRUCTOR: [
+        "auth.view_user",
+        "assessments.add_quiz",
+        "assessments.change_quiz",
+        "assessments.view_quiz",
+        "assessments.view_attempt",
+        "assessments.view_mcq",
+        "assessments.add_mcq",
+        "assessments.change_mcq",
+    ],
     Role.ADMIN: ALL_PERMISSIONS,
 }
 

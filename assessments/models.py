@@ -1,9 +1,12 @@
 """The assessment bank imported from the seeds: multiple-choice questions and exam tickets
 (two theory questions with reference answers and one practical task with reference code).
-Quizzes and attempts over this bank come with the quiz issue."""
+Quizzes over this bank, attempts with their answers, and per-topic results."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -105,3 +108,196 @@ class PracticalTask(SeedContent):
 
     def __str__(self) -> str:
         return self.text[:120]
+
+
+# --- Quizzes and attempts ---------------------------------------------------------------------
+
+
+class Quiz(models.Model):
+    """A timed quiz an instructor defines. Practice quizzes are not rows here: a learner makes
+    them on the fly, and their attempts carry their own settings (Attempt.quiz is null)."""
+
+    class Selection(models.TextChoices):
+        FIXED = "fixed", _("fixed set of questions")
+        RANDOM = "random", _("random draw from topics")
+
+    class Layout(models.TextChoices):
+        ONE = "one", _("one question at a time")
+        ALL = "all", _("all questions on one page")
+
+    class ShowAnswers(models.TextChoices):
+        AFTER_SUBMIT = "after_submit", _("right after submission")
+        AFTER_CLOSE = "after_close", _("after the quiz closes")
+        NEVER = "never", _("never (score only)")
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="quizzes")
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    selection = models.CharField(
+        _("questions"), max_length=10, choices=Selection.choices, default=Selection.RANDOM
+    )
+    mcqs = models.ManyToManyField(MCQ, related_name="quizzes", blank=True, verbose_name=_("pool"))
+    topics = models.ManyToManyField(Topic, related_name="quizzes", blank=True)
+    question_count = models.PositiveIntegerField(_("number of questions"), default=10)
+    time_limit_minutes = models.PositiveIntegerField(_("time limit, minutes"), default=20)
+    attempts_allowed = models.PositiveIntegerField(
+        _("attempts allowed"), default=1, help_text=_("0 means unlimited")
+    )
+    layout = models.CharField(_("layout"), max_length=4, choices=Layout.choices, default=Layout.ONE)
+    show_answers = models.CharField(
+        _("show answers"),
+        max_length=20,
+        choices=ShowAnswers.choices,
+        default=ShowAnswers.AFTER_SUBMIT,
+    )
+    closes_at = models.DateTimeField(_("closes at"), null=True, blank=True)
+    is_published = models.BooleanField(_("published"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["course", "title"]
+        verbose_name = _("quiz")
+        verbose_name_plural = _("quizzes")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def is_closed(self, now: datetime) -> bool:
+        return self.closes_at is not None and now >= self.closes_at
+
+
+class Attempt(models.Model):
+    class Mode(models.TextChoices):
+        PRACTICE = "practice", _("practice")
+        TIMED = "timed", _("timed")
+
+    class Status(models.TextChoices):
+        IN_PROGRESS = "in_progress", _("in progress")
+        SUBMITTED = "submitted", _("submitted")
+        EXPIRED = "expired", _("closed at the deadline")
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiz_attempts"
+    )
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="quiz_attempts")
+    quiz = models.ForeignKey(
+        Quiz, on_delete=models.SET_NULL, null=True, blank=True, related_name="attempts"
+    )
+    mode = models.CharField(max_length=10, choices=Mode.choices)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.IN_PROGRESS)
+    # Settings copied from the quiz at the start: editing a quiz never changes running attempts.
+    layout = models.CharField(max_length=4, choices=Quiz.Layout.choices, default=Quiz.Layout.ONE)
+    show_answers = models.CharField(
+        max_length=20, choices=Quiz.ShowAnswers.choices, default=Quiz.ShowAnswers.AFTER_SUBMIT
+    )
+    topics = models.ManyToManyField(Topic, related_name="+", blank=True)
+    started_at = models.DateTimeField()
+    deadline = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    current_position = models.PositiveIntegerField(default=1)
+    question_count = models.PositiveIntegerField(default=0)
+    correct_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            # One running attempt per learner and quiz: a second start resumes it.
+            models.UniqueConstraint(
+                fields=["learner", "quiz"],
+                condition=models.Q(status="in_progress", quiz__isnull=False),
+                name="one_running_attempt_per_quiz",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "deadline"], name="attempt_status_deadline")]
+        verbose_name = _("attempt")
+        verbose_name_plural = _("attempts")
+
+    def __str__(self) -> str:
+        return f"{self.learner} #{self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.IN_PROGRESS
+
+    @property
+    def is_practice(self) -> bool:
+        return self.mode == self.Mode.PRACTICE
+
+    @property
+    def score_percent(self) -> int:
+        if not self.question_count:
+            return 0
+        return round(100 * self.correct_count / self.question_count)
+
+    def answers_visible(self, now: datetime) -> bool:
+        """Whether the learner may see right answers now (practice: always, per question)."""
+        if self.is_practice:
+            return True
+        if self.is_open:
+            return False
+        if self.show_answers == Quiz.ShowAnswers.AFTER_SUBMIT:
+            return True
+        if self.show_answers == Quiz.ShowAnswers.AFTER_CLOSE:
+            return self.quiz is not None and self.quiz.is_closed(now)
+        return False
+
+
+class AttemptQuestion(models.Model):
+    """One question of one attempt, with its answer. The option order is shuffled once at the
+    start and stored, so a reload shows the same order; the right option is copied too, so
+    grading an answer needs no join and an edited bank never regrades old attempts."""
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="questions")
+    mcq = models.ForeignKey(MCQ, on_delete=models.PROTECT, related_name="attempt_questions")
+    position = models.PositiveIntegerField()
+    option_order = models.JSONField()  # [MCQOption.id, ...] as shown
+    # SET_NULL: a re-import may drop an option; the attempt keeps its is_correct.
+    correct_option = models.ForeignKey(
+        MCQOption, on_delete=models.SET_NULL, related_name="+", null=True
+    )
+    chosen_option = models.ForeignKey(
+        MCQOption, on_delete=models.SET_NULL, related_name="+", null=True, blank=True
+    )
+    is_correct = models.BooleanField(null=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    # Bumped by every saved answer; a form carries the version it was rendered with, so a
+    # replayed or stale POST is refused instead of overwriting a newer answer.
+    version = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["attempt", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["attempt", "position"], name="attempt_question_pos"),
+            models.UniqueConstraint(fields=["attempt", "mcq"], name="attempt_question_mcq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.attempt_id}/{self.position}"
+
+
+class TopicResult(models.Model):
+    """Per-topic score of one finished attempt, kept for the mastery view to combine with
+    flashcards and labs (learner and course are copied so it queries without joins)."""
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="topic_results")
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiz_topic_results"
+    )
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="+")
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="quiz_results")
+    correct = models.PositiveIntegerField()
+    total = models.PositiveIntegerField()
+    finished_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["topic__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["attempt", "topic"], name="topic_result_once")
+        ]
+        indexes = [models.Index(fields=["learner", "topic"], name="topic_result_learner")]
+
+    def __str__(self) -> str:
+        return f"{self.topic}: {self.correct}/{self.total}"

@@ -266,6 +266,11 @@ GRADING_MAX_PER_WINDOW = env_int("GRADING_MAX_PER_WINDOW", 20)
 GRADING_RATE_WINDOW_S = env_int("GRADING_RATE_WINDOW_S", 600)
 CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-submissions": {"task": "grading.sweep_stuck_submissions", "schedule": 60.0},
+    # Abandoned timed attempts close at their deadline even if nobody opens them again.
+    "close-expired-attempts": {
+        "task": "assessments.tasks.close_expired_attempts",
+        "schedule": 30.0,
+    },
 }
 
 # --- E-mail (password reset) ----------------------------------------------------------------
