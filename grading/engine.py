@@ -20,6 +20,7 @@ from __future__ import annotations
 import ast
 import json
 import random
+import re
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -228,6 +229,17 @@ def overall_status(events: dict, outcome: SandboxOutcome, limits: Limits) -> tup
     return Status.DONE, "Проверка завершена."
 
 
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*: .+")
+_LOCATION_LINE = re.compile(r'File "(?:[^"]*/)?solution\.py", line (\d+)')
+
+
 def _last_line(text: str) -> str:
-    lines = [line for line in str(text).strip().splitlines() if line.strip()]
-    return (lines[-1] if lines else str(text))[:300]
+    """The headline of an exception text: "Type: message", with the solution's line number
+    when the text names one (a syntax error)."""
+    lines = [line.strip() for line in str(text).strip().splitlines() if line.strip()]
+    headline = next((line for line in lines if _EXCEPTION_LINE.match(line)), None)
+    headline = headline or (lines[-1] if lines else str(text))
+    location = _LOCATION_LINE.search(str(text))
+    if location:
+        headline = f"{headline} (solution.py, строка {location.group(1)})"
+    return headline[:300]

@@ -91,6 +91,8 @@ def main() -> None:
         inputs = json.load(handle)
     probe_spec = importlib.util.spec_from_file_location("_lab_probe", "_lab_probe.py")
     probe = importlib.util.module_from_spec(probe_spec)
+    # Registered so that classes the probe hands to learner code can be pickled by it.
+    sys.modules["_lab_probe"] = probe
     probe_spec.loader.exec_module(probe)
     started = _clock()
     try:

@@ -121,7 +121,7 @@ def _compare_pairs(name, observed, pairs) -> Verdict:
         want = expected_iou(a, b)
         if not _close(value, want, TOLERANCE):
             return Verdict.fail(f"Для рамок {a} и {b} ожидалось {want:.6f}, получено {value}.")
-    return Verdict.ok(f"Все {len(pairs)} пар посчитаны верно.")
+    return Verdict.ok(f"Верно для всех пар рамок ({len(pairs)}).")
 
 
 def _compare_matrix(observed, a_boxes, b_boxes, tolerance) -> Verdict:

@@ -1,0 +1,23 @@
+# expect-fail: onnx_dynamic_batch, onnx_matches_torch
+import torch
+
+
+def save_model(model, path):
+    torch.save(model.state_dict(), path)
+
+
+def load_model(path, model_factory):
+    model = model_factory()
+    model.load_state_dict(torch.load(path, weights_only=True))
+    return model.eval()
+
+
+def predict(model, x):
+    model.eval()
+    with torch.no_grad():
+        return model(x)
+
+
+def export_onnx(model, path, example_input):
+    model.eval()
+    torch.onnx.export(model, (example_input,), path, opset_version=17, dynamo=False)

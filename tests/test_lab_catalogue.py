@@ -1,0 +1,67 @@
+"""Every lab of the catalogue through the real sandbox and judge: the reference solution
+scores 100%, each wrong solution fails exactly the tests its first line names."""
+
+from pathlib import Path
+
+import pytest
+
+from grading.engine import Status, grade_source
+from labs.catalog import load_catalog, load_lab
+
+pytestmark = pytest.mark.integration
+
+CATALOG = Path(__file__).resolve().parent.parent / "labs" / "catalog"
+LABS = [folder.name for folder in sorted(CATALOG.iterdir()) if (folder / "lab.toml").exists()]
+WRONG = [
+    (lab, path.name) for lab in LABS for path in sorted((CATALOG / lab / "wrong").glob("*.py"))
+]
+
+
+def expected_failures(path: Path) -> set[str]:
+    first = path.read_text(encoding="utf-8").splitlines()[0]
+    assert first.startswith("# expect-fail:"), f"{path} must name the tests it fails"
+    return {name.strip() for name in first.split(":", 1)[1].split(",") if name.strip()}
+
+
+def test_the_catalogue_has_the_labs_of_this_issue():
+    assert {"dl-07-iou", "dl-10-mlops-onnx-pipeline"} <= set(LABS)
+    assert [lab.slug for lab in load_catalog()] == LABS
+
+
+@pytest.mark.parametrize("slug", LABS)
+def test_the_reference_solution_scores_full_marks(slug):
+    lab = load_lab(slug)
+    result = grade_source(lab, (lab.folder / "reference.py").read_text(encoding="utf-8"), seed=1)
+    failed = {test.name: test.message for test in result.tests if not test.passed}
+    assert failed == {}
+    assert result.status == Status.DONE
+    assert result.score == 1.0
+
+
+@pytest.mark.parametrize(("slug", "wrong"), WRONG)
+def test_a_wrong_solution_fails_the_intended_tests(slug, wrong):
+    lab = load_lab(slug)
+    path = lab.folder / "wrong" / wrong
+    result = grade_source(lab, path.read_text(encoding="utf-8"), seed=2)
+    failed = {test.name for test in result.tests if not test.passed}
+    assert failed == expected_failures(path)
+    assert 0 < result.score < 1
+
+
+@pytest.mark.parametrize("slug", LABS)
+def test_the_starter_file_runs_and_scores_nothing_it_did_not_earn(slug):
+    lab = load_lab(slug)
+    result = grade_source(lab, lab.starter_code, seed=3)
+    passed = {test.name for test in result.tests if test.passed}
+    # Only checks read from the source outside the sandbox can pass on an empty starter.
+    assert passed <= {"vectorised"}
+    assert result.score < 0.2
+
+
+@pytest.mark.parametrize("slug", LABS)
+def test_the_statement_names_every_test_and_the_limits(slug):
+    lab = load_lab(slug)
+    statement = lab.statement
+    for test in lab.tests:
+        assert test.title in statement, test.name
+    assert f"{lab.limits['wall_s']:g} с" in statement
