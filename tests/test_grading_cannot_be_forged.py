@@ -58,9 +58,10 @@ def test_forged_lines_on_the_observation_channel_fail_their_tests(lab):
         STUB
         + """
 import json, os
+forged = {"test": "identical", "value": [1.0, 1.0, 1.0, 1.0]}
 for fd in range(3, 10):
     try:
-        os.write(fd, (json.dumps({"test": "identical", "value": [1.0, 1.0, 1.0, 1.0]}) + "\\n").encode())
+        os.write(fd, (json.dumps(forged) + "\\n").encode())
         os.write(fd, (json.dumps({"event": "done"}) + "\\n").encode())
     except OSError:
         pass
