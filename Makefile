@@ -9,6 +9,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/platform
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/platform_bench
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/11
 SYSTEM_PACKAGES_RUN := bubblewrap
 SYSTEM_PACKAGES_TEST := bubblewrap chromium gettext
 
@@ -24,7 +25,7 @@ test: $(VENV)/.installed-test system-packages-test
 
 # Performance figures into bench/results.json, against the test services (a throw-away DB).
 bench: $(VENV)/.installed-test
-	DATABASE_URL="$(BENCH_DATABASE_URL)" CELERY_BROKER_URL="$(TEST_REDIS_URL)" \
+	DATABASE_URL="$(BENCH_DATABASE_URL)" CELERY_BROKER_URL="$(BENCH_REDIS_URL)" \
 	$(BIN)/python -m bench.run $(BENCH)
 
 lint: $(VENV)/.installed-test

@@ -17,9 +17,13 @@ RESULTS = Path(__file__).with_name("results.json")
 
 
 def benchmarks() -> dict[str, Callable[[], dict]]:
-    from bench import seed_import
+    from bench import grading, quiz_answer, seed_import
 
-    return {"seed_import": seed_import.run}
+    return {
+        "seed_import": seed_import.run,
+        "quiz_answer": quiz_answer.run,
+        "grading": grading.run,
+    }
 
 
 def main(names: list[str]) -> int:

@@ -1,9 +1,13 @@
 """Celery tasks: ids in, a plain function inside (grading/jobs.py, grading/services.py)."""
 
+import logging
+
 from celery import shared_task
 from celery.signals import worker_process_init, worker_process_shutdown
 
 from grading.jobs import JobOutcome, run_grading
+
+logger = logging.getLogger(__name__)
 
 RETRY_DELAY_S = 15
 
@@ -32,10 +36,14 @@ def sweep_stuck_submissions() -> dict:
 
 @worker_process_init.connect
 def _start_warm_interpreter(**kwargs) -> None:
-    # Each pool process gets its own warm zygote (torch imported once, forked per job).
-    from grading.sandbox import default_zygote
+    # Each pool process gets its own warm zygote (torch imported once, forked per job). If it
+    # cannot start here (not root, no cgroups), the first job retries it and reports why.
+    from grading.sandbox import SandboxError, default_zygote
 
-    default_zygote().start()
+    try:
+        default_zygote().start()
+    except (SandboxError, OSError):
+        logger.exception("the sandbox's warm interpreter did not start")
 
 
 @worker_process_shutdown.connect

@@ -1,0 +1,229 @@
+"""Grading figures, each against a baseline taken in the same run:
+
+- grade_latency_p50_ms / grade_latency_p95_ms: submit -> final result through Celery and Redis
+  for dl-07-iou, 100 sequential jobs, one worker process; baseline: the same tests run in this
+  warm Python process without sandbox, broker or database.
+- grade_throughput_jobs_per_s: 200 queued dl-07-iou jobs, two worker processes; baseline: the
+  plain in-process rate of the same tests.
+- sandbox_overhead_ratio: dl-10-mlops-onnx-pipeline graded through the sandbox over the plain
+  in-process run of the same tests (both warm, same inputs).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+LATENCY_JOBS = 100
+THROUGHPUT_JOBS = 200
+OVERHEAD_ROUNDS = 7
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+class _Check:
+    def __init__(self, sink: dict, name: str) -> None:
+        self.sink, self.name, self.value = sink, name, None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, tb):
+        self.sink[self.name] = {"error": repr(error)} if error else {"value": self.value}
+        return True
+
+
+class _PlainChecks:
+    def __init__(self) -> None:
+        self.observed: dict = {}
+
+    def check(self, name: str) -> _Check:
+        return _Check(self.observed, name)
+
+    def note(self, **fields) -> None:
+        pass
+
+
+def _module_from(path: Path, name: str):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def plain_run(lab, seed: int) -> float:
+    """The lab's probe and judge on its reference solution, in this process: seconds."""
+    judge = lab.judge
+    inputs = judge.make_inputs(random.Random(seed))  # noqa: S311
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as folder, contextlib.chdir(folder):
+        solution = _module_from(lab.folder / "reference.py", "solution")
+        probe = _module_from(lab.folder / "probe.py", "_lab_probe")
+        checks = _PlainChecks()
+        probe.run(solution, checks, json.loads(json.dumps(inputs)))
+        for test in judge.TESTS:
+            if test.name in checks.observed and "value" in checks.observed[test.name]:
+                judge.judge(test.name, checks.observed[test.name]["value"], inputs)
+    return time.perf_counter() - started
+
+
+def _database_url() -> str:
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    return f"postgres://{db.get('USER') or 'postgres'}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"  # noqa: E501
+
+
+@contextlib.contextmanager
+def worker(concurrency: int):
+    env = {**os.environ, "DATABASE_URL": _database_url()}
+    log = open(PROJECT_DIR / "var" / f"bench-worker-{concurrency}.log", "w")  # noqa: SIM115
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--queues", "labs.cpu",
+         "--concurrency", str(concurrency), "--loglevel", "WARNING", "--without-gossip",
+         "--without-mingle", "--hostname", f"bench{concurrency}@%h"],
+        cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        _wait_ready(f"bench{concurrency}@{os.uname().nodename}", concurrency)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def _wait_ready(name: str, concurrency: int) -> None:
+    from config.celery import app
+
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        stats = app.control.inspect(destination=[name], timeout=1.0).stats() or {}
+        pool = stats.get(name, {}).get("pool", {})
+        if len(pool.get("processes", [])) >= concurrency:
+            time.sleep(8)  # each pool process warms its zygote (torch import) after start
+            return
+    raise RuntimeError(f"worker {name} did not start")
+
+
+def _submit(lab, learner, source: str):
+    from grading.services import submit_solution
+
+    return submit_solution(learner, lab, source=source)
+
+
+def _wait_final(ids: list[int], timeout_s: float = 600) -> dict[int, float]:
+    from grading.models import Submission
+
+    done: dict[int, float] = {}
+    deadline = time.monotonic() + timeout_s
+    pending = set(ids)
+    while pending and time.monotonic() < deadline:
+        finished = set(
+            Submission.objects.filter(pk__in=pending, status__in=Submission.FINAL).values_list(
+                "pk", flat=True
+            )
+        )
+        now = time.perf_counter()
+        for pk in finished:
+            done[pk] = now
+        pending -= finished
+        if pending:
+            time.sleep(0.002)
+    if pending:
+        raise RuntimeError(f"{len(pending)} jobs did not finish")
+    return done
+
+
+def run() -> dict:
+    from config.celery import app
+    from grading.engine import grade_source
+    from grading.models import Submission
+    from labs.catalog import load_lab
+    from labs.models import Lab
+    from labs.sync import sync_labs
+    from tests.factories import LearnerFactory
+
+    settings.GRADING_MAX_ACTIVE_PER_LEARNER = 10**6
+    settings.GRADING_MAX_PER_WINDOW = 10**6
+    sync_labs()
+    learner = LearnerFactory(username="bench")
+    iou_spec = load_lab("dl-07-iou")
+    iou = Lab.objects.get(slug="dl-07-iou")
+    reference = (iou_spec.folder / "reference.py").read_text(encoding="utf-8")
+    app.control.purge()
+
+    plain = [plain_run(iou_spec, seed) for seed in range(30)]
+    plain_ms = statistics.median(plain) * 1000
+
+    latencies = []
+    with worker(concurrency=1):
+        for _ in range(LATENCY_JOBS):
+            started = time.perf_counter()
+            submission = _submit(iou, learner, reference)
+            finished = _wait_final([submission.pk])[submission.pk]
+            latencies.append((finished - started) * 1000)
+    bad = Submission.objects.exclude(score=1.0).count()
+    if bad:
+        raise RuntimeError(f"{bad} benchmark jobs did not score 100%")
+    latencies.sort()
+    p50 = statistics.median(latencies)
+    p95 = latencies[int(0.95 * len(latencies)) - 1]
+
+    with worker(concurrency=2):
+        started = time.perf_counter()
+        ids = [_submit(iou, learner, reference).pk for _ in range(THROUGHPUT_JOBS)]
+        finished = _wait_final(ids)
+        elapsed = max(finished.values()) - started
+    throughput = THROUGHPUT_JOBS / elapsed
+
+    onnx_spec = load_lab("dl-10-mlops-onnx-pipeline")
+    onnx_reference = (onnx_spec.folder / "reference.py").read_text(encoding="utf-8")
+    plain_onnx, sandboxed_onnx = [], []
+    grade_source(onnx_spec, onnx_reference, seed=0)  # warm the zygote and the judge
+    plain_run(onnx_spec, 0)
+    for seed in range(OVERHEAD_ROUNDS):
+        plain_onnx.append(plain_run(onnx_spec, seed))
+        started = time.perf_counter()
+        result = grade_source(onnx_spec, onnx_reference, seed=seed)
+        sandboxed_onnx.append(time.perf_counter() - started)
+        if result.score != 1.0:
+            raise RuntimeError(f"dl-10 reference scored {result.score}")
+    connection.close()
+    return {
+        "grade_latency_p50_ms": {
+            "value": round(p50, 1), "unit": "ms", "baseline": round(plain_ms, 1),
+            "baseline_what": "same tests in a plain warm process, median", "target": "< 300 ms",
+            "jobs": LATENCY_JOBS,
+        },
+        "grade_latency_p95_ms": {
+            "value": round(p95, 1), "unit": "ms", "baseline": round(sorted(plain)[int(0.95 * len(plain)) - 1] * 1000, 1),
+            "jobs": LATENCY_JOBS,
+        },
+        "grade_throughput_jobs_per_s": {
+            "value": round(throughput, 2), "unit": "jobs/s", "baseline": round(1000 / plain_ms, 1),
+            "baseline_what": "plain in-process rate of the same tests, one core",
+            "target": ">= 8 jobs/s", "jobs": THROUGHPUT_JOBS, "workers": 2,
+        },
+        "sandbox_overhead_ratio": {
+            "value": round(statistics.median(sandboxed_onnx) / statistics.median(plain_onnx), 3),
+            "unit": "ratio", "baseline": round(statistics.median(plain_onnx), 3),
+            "baseline_unit": "s (plain run)", "sandboxed_s": round(statistics.median(sandboxed_onnx), 3),
+            "target": "< 1.2", "rounds": OVERHEAD_ROUNDS,
+        },
+    }  # fmt: skip
