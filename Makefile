@@ -11,7 +11,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/platform_bench
 BENCH_REDIS_URL ?= redis://127.0.0.1:6379/11
 SYSTEM_PACKAGES_RUN := bubblewrap
-SYSTEM_PACKAGES_TEST := bubblewrap chromium gettext
+SYSTEM_PACKAGES_TEST := bubblewrap chromium gettext wrk
 
 .PHONY: run test lint format bench messages clean-venv
 
@@ -59,7 +59,7 @@ system-packages-run:
 	@command -v bwrap >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $(SYSTEM_PACKAGES_RUN); }
 
 system-packages-test:
-	@command -v bwrap >/dev/null && command -v chromium >/dev/null && command -v msgfmt >/dev/null || \
+	@command -v bwrap >/dev/null && command -v chromium >/dev/null && command -v msgfmt >/dev/null && command -v wrk >/dev/null || \
 	  { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(SYSTEM_PACKAGES_TEST); }
 
 clean-venv:

@@ -11,13 +11,15 @@ A refusal raises `QuizRefused` with a message for the learner and changes nothin
 
 from __future__ import annotations
 
+import json
 import random
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -205,13 +207,86 @@ def record_answer(
         )
         if not claimed:  # cannot happen under the row lock; kept as the invariant's guard
             raise QuizRefused(_("This answer form is out of date; nothing was saved."))
-        if attempt.current_position != position:
-            Attempt.objects.filter(pk=attempt.pk).update(current_position=position)
     question.chosen_option_id = option_id
     question.is_correct = is_correct
     question.answered_at = now
     question.version = version + 1
     return question
+
+
+@dataclass(frozen=True)
+class SavedAnswer:
+    question_id: int
+    position: int
+    version: int
+    is_correct: bool
+    is_practice: bool
+    question_count: int
+
+
+# The whole answer in one statement, for the hot path of autosave. The CTE takes a FOR SHARE
+# lock on the attempt row: answers of one attempt do not block each other, but a submission
+# (FOR UPDATE) waits for them and they wait for it, after which PostgreSQL re-checks the
+# attempt's status; so no answer lands after the score was computed. Every rule of
+# record_answer is a condition here; when nothing matches, record_answer explains why.
+_SAVE_ANSWER_SQL = """
+WITH a AS (
+    SELECT id, mode, question_count FROM {attempt}
+    WHERE id = %(attempt)s AND learner_id = %(learner)s AND status = 'in_progress'
+      AND (deadline IS NULL OR deadline >= %(cutoff)s)
+    FOR SHARE
+)
+UPDATE {question} AS q
+SET chosen_option_id = %(option)s,
+    is_correct = COALESCE(q.correct_option_id = %(option)s, false),
+    answered_at = %(now)s,
+    version = q.version + 1
+FROM a
+WHERE q.attempt_id = a.id AND q.position = %(position)s AND q.version = %(version)s
+  AND q.option_order @> %(option_json)s::jsonb
+  AND (a.mode = 'timed' OR q.chosen_option_id IS NULL)
+RETURNING q.id, q.version, q.is_correct, a.mode, a.question_count
+"""
+
+
+def save_answer_fast(
+    learner_id: int,
+    attempt_id: int,
+    position: int,
+    option_id: int,
+    version: int,
+    *,
+    now: datetime | None = None,
+) -> SavedAnswer | None:
+    """Save an answer that every rule allows, in one round trip (PostgreSQL); None when the
+    rules refuse it or the database is not PostgreSQL: then call record_answer."""
+    if connection.vendor != "postgresql":
+        return None
+    now = now or timezone.now()
+    sql = _SAVE_ANSWER_SQL.format(
+        attempt=Attempt._meta.db_table, question=AttemptQuestion._meta.db_table
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            {
+                "attempt": attempt_id,
+                "learner": learner_id,
+                "cutoff": now - DEADLINE_GRACE,
+                "option": option_id,
+                "now": now,
+                "position": position,
+                "version": version,
+                "option_json": json.dumps([option_id]),
+            },
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    question_id, new_version, is_correct, mode, count = row
+    return SavedAnswer(
+        question_id, position, new_version, is_correct, mode == Attempt.Mode.PRACTICE, count
+    )
 
 
 def move_to(attempt: Attempt, position: int) -> None:

@@ -8,6 +8,7 @@ from datetime import datetime
 from django.db.models import Count, Prefetch, Q, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -172,10 +173,27 @@ def _remaining(attempt: Attempt, now: datetime) -> str:
 @require_POST
 @login_required
 def attempt_answer(request: HttpRequest, attempt_id: int) -> HttpResponse:
-    attempt = get_attempt_for_learner(request.user, attempt_id)
+    """Autosave (timed) or check (practice) one answer.
+
+    The hot path is one conditional UPDATE (services.save_answer_fast); only when it matches
+    nothing is the attempt looked up (404 for others' attempts, closed if its time is up)
+    and record_answer run to either save (non-PostgreSQL) or say exactly why not.
+    """
     position = _int(request.POST.get("position"))
     option_id = _int(request.POST.get("option"))
     version = _int(request.POST.get("version"))
+    saved = None
+    if position is not None and option_id is not None and version is not None:
+        saved = services.save_answer_fast(request.user.pk, attempt_id, position, option_id, version)
+    if saved is not None:
+        if not saved.is_practice and request.htmx:
+            # Rendered without the request: no context processors, no queries.
+            return HttpResponse(
+                render_to_string("assessments/attempt_take.html#answer-saved", {"question": saved})
+            )
+        attempt = get_attempt_for_learner(request.user, attempt_id)
+        return _after_answer(request, attempt, position)
+    attempt = get_attempt_for_learner(request.user, attempt_id)
     if position is None or version is None:
         return _refused(request, _("The answer form is incomplete; reload the page."), attempt)
     if option_id is None:
@@ -184,6 +202,17 @@ def attempt_answer(request: HttpRequest, attempt_id: int) -> HttpResponse:
         question = services.record_answer(attempt.pk, position, option_id, version)
     except services.QuizRefused as refusal:
         return _refused(request, str(refusal), attempt, position)
+    if not attempt.is_practice and request.htmx:
+        return render(
+            request,
+            "assessments/attempt_take.html#answer-saved",
+            {"attempt": attempt, "question": question},
+        )
+    return _after_answer(request, attempt, position)
+
+
+def _after_answer(request: HttpRequest, attempt: Attempt, position: int) -> HttpResponse:
+    base = reverse("attempt_take", args=[attempt.pk])
     if attempt.is_practice:
         if request.htmx:
             cards = build_cards(attempt, [position], timezone.now())
@@ -192,15 +221,9 @@ def attempt_answer(request: HttpRequest, attempt_id: int) -> HttpResponse:
                 "assessments/attempt_take.html#question-card",
                 {"attempt": attempt, "card": cards[0], "nav": None},
             )
-        return redirect(f"{reverse('attempt_take', args=[attempt.pk])}?q={position}")
-    if request.htmx:
-        return render(
-            request,
-            "assessments/attempt_take.html#answer-saved",
-            {"attempt": attempt, "question": question},
-        )
+        return redirect(f"{base}?q={position}")
     following = position + 1 if position < attempt.question_count else position
-    return redirect(f"{reverse('attempt_take', args=[attempt.pk])}?q={following}")
+    return redirect(f"{base}?q={following}")
 
 
 @require_GET
