@@ -81,12 +81,20 @@ def make_inputs(rng: random.Random) -> dict:
     matrix_b = [_box(rng) for _ in range(5)]
     large_a = [_box(rng, 0, 900) for _ in range(LARGE_COUNT)]
     large_b = [_box(rng, 0, 900) for _ in range(LARGE_COUNT)]
-    # Check mostly overlapping pairs: random pairs of small boxes on a big canvas rarely meet.
+    # Check mostly overlapping pairs (random small boxes on a big canvas rarely meet): move
+    # a few boxes of b onto boxes of a, then sample those pairs and some random ones.
     samples = []
-    while len(samples) < 20:
+    for _ in range(20):
         i, j = rng.randrange(LARGE_COUNT), rng.randrange(LARGE_COUNT)
-        if expected_iou(large_a[i], large_b[j]) > 0:
-            samples.append([i, j])
+        a = large_a[i]
+        dx, dy = rng.uniform(-10, 10), rng.uniform(-10, 10)
+        large_b[j] = [
+            round(a[0] + dx, 3),
+            round(a[1] + dy, 3),
+            round(a[2] + dx, 3),
+            round(a[3] + dy, 3),
+        ]
+        samples.append([i, j])
     samples += [[rng.randrange(LARGE_COUNT), rng.randrange(LARGE_COUNT)] for _ in range(5)]
     return {
         "identical": identical,
