@@ -94,9 +94,12 @@ def grade_source(
     device: str | None = None,
     seed: int | None = None,
     zygote: Zygote | None = None,
-    on_test: Callable[[TestOutcome], None] | None = None,
+    on_test: Callable[[int, TestOutcome], None] | None = None,
 ) -> GradeResult:
-    """Run and judge ``source`` as the lab's ``solution.py``."""
+    """Run and judge ``source`` as the lab's ``solution.py``. ``on_test(position, outcome)``
+    hears each observed test as soon as its line arrives; the returned result, judged again
+    from the whole channel once the job has ended, is the one that counts (a test observed a
+    second time later fails there)."""
     judge = lab.judge
     rng = random.Random(seed)  # noqa: S311 - test inputs, not secrets
     inputs = judge.make_inputs(rng)
@@ -113,39 +116,36 @@ def grade_source(
         device=device or ("cuda" if settings.GRADING_DEVICE == "cuda" else "cpu"),
         pythonpath=(".",),
     )
-    started = time.perf_counter()
-    outcome = run_job(job, zygote)
-    observations, events, forged = parse_channel(outcome.channel)
     static = static_verdicts(judge, source)
+    positions = {test.name: index for index, test in enumerate(judge.TESTS, start=1)}
+    heard: set[str] = set()
+
+    def on_line(line: bytes) -> None:
+        record = _parse_line(line)
+        name = record.get("test") if record else None
+        if on_test is None or name not in positions or name in static or name in heard:
+            return
+        heard.add(name)
+        test = judge.TESTS[positions[name] - 1]
+        on_test(positions[name], _outcome(test, observed_verdict(judge, record, inputs), record))
+
+    started = time.perf_counter()
+    outcome = run_job(job, zygote, on_channel=on_line)
+    observations, events, forged = parse_channel(outcome.channel)
     tests: list[TestOutcome] = []
     for test in judge.TESTS:
+        record = observations.get(test.name, {})
         if test.name in static:
-            verdict, duration = static[test.name], None
+            verdict, record = static[test.name], {}
         elif test.name in forged:
             verdict = Verdict.fail(
                 "Проверка получила два разных наблюдения: результат не засчитан."
             )
-            duration = None
         elif test.name in observations:
-            observed = observations[test.name]
-            duration = observed.get("duration_s")
-            if "error" in observed:
-                verdict = Verdict.fail("Ошибка при вызове: " + _last_line(observed["error"]))
-            else:
-                verdict = _safe_judge(judge, test.name, observed.get("value"), inputs)
+            verdict = observed_verdict(judge, record, inputs)
         else:
-            verdict, duration = Verdict.fail(missing_reason(events, outcome, limits)), None
-        result = TestOutcome(
-            name=test.name,
-            title=test.title,
-            weight=float(test.weight),
-            passed=verdict.passed,
-            message=verdict.message[:MAX_TEST_MESSAGE],
-            duration_s=duration,
-        )
-        tests.append(result)
-        if on_test:
-            on_test(result)
+            verdict = Verdict.fail(missing_reason(events, outcome, limits))
+        tests.append(_outcome(test, verdict, record))
     total = sum(t.weight for t in tests) or 1.0
     score = round(sum(t.weight for t in tests if t.passed) / total, 4)
     status, message = overall_status(events, outcome, limits)
@@ -163,17 +163,39 @@ def grade_source(
     )
 
 
+def _outcome(test, verdict: Verdict, record: dict) -> TestOutcome:
+    return TestOutcome(
+        name=test.name,
+        title=test.title,
+        weight=float(test.weight),
+        passed=verdict.passed,
+        message=verdict.message[:MAX_TEST_MESSAGE],
+        duration_s=record.get("duration_s"),
+    )
+
+
+def observed_verdict(judge, record: dict, inputs: dict) -> Verdict:
+    if "error" in record:
+        return Verdict.fail("Ошибка при вызове: " + _last_line(record["error"]))
+    return _safe_judge(judge, record["test"], record.get("value"), inputs)
+
+
+def _parse_line(line: bytes) -> dict | None:
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return None  # not ours; learner code may write anything to the channel
+    return record if isinstance(record, dict) else None
+
+
 def parse_channel(channel: bytes) -> tuple[dict[str, dict], dict[str, dict], set[str]]:
     """Observations by test, runner events by name, and tests observed more than once."""
     observations: dict[str, dict] = {}
     events: dict[str, dict] = {}
     forged: set[str] = set()
-    for line in channel.decode("utf-8", errors="replace").splitlines():
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue  # not ours; learner code may write anything to the channel
-        if not isinstance(record, dict):
+    for line in channel.splitlines():
+        record = _parse_line(line)
+        if record is None:
             continue
         test, event = record.get("test"), record.get("event")
         if isinstance(test, str):

@@ -72,11 +72,8 @@ def run_grading(submission_id: int, worker: str) -> JobOutcome:
             pk=submission_id, status=Submission.Status.RUNNING
         ).exists()
         return JobOutcome.RETRY if still_running else JobOutcome.NOTHING_TO_DO
-    position = 0
 
-    def on_test(test) -> None:
-        nonlocal position
-        position += 1
+    def on_test(position: int, test) -> None:
         services.record_test(submission_id, claim, position, test)
 
     try:
