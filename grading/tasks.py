@@ -1,6 +1,7 @@
 """Celery tasks: ids in, a plain function inside (grading/jobs.py, grading/services.py)."""
 
 import logging
+import threading
 
 from celery import shared_task
 from celery.signals import worker_process_init, worker_process_shutdown
@@ -36,8 +37,17 @@ def sweep_stuck_submissions() -> dict:
 
 @worker_process_init.connect
 def _start_warm_interpreter(**kwargs) -> None:
-    # Each pool process gets its own warm zygote (torch imported once, forked per job). If it
-    # cannot start here (not root, no cgroups), the first job retries it and reports why.
+    # Each pool process gets its own warm zygote (torch imported once, forked per job),
+    # started in the background: Celery counts a pool process as up only once this handler
+    # returns, and kills one that is not up within worker_proc_alive_timeout (4 s), less than
+    # the zygote's imports take. The first processes escape that check, but a replacement for
+    # a killed one was itself killed every 4 s, leaving the worker a process short for good.
+    # A job that arrives before the zygote is ready waits for it (Zygote.run takes its lock).
+    threading.Thread(target=_start_default_zygote, name="zygote-start", daemon=True).start()
+
+
+def _start_default_zygote() -> None:
+    # If it cannot start here (not root, no cgroups), the first job retries it and reports why.
     from grading.sandbox import SandboxError, default_zygote
 
     try:
