@@ -7,6 +7,7 @@ from accounts.access import public
 urlpatterns = [
     path("", include("core.urls")),
     path("accounts/", include("accounts.urls")),
+    path("courses/", include("courses.urls")),
     path("quizzes/", include("assessments.urls")),
     path("labs/", include("labs.urls")),
     path("", include("grading.urls")),

@@ -4,11 +4,12 @@ from django.views.decorators.cache import never_cache
 
 from accounts.access import public
 from core.health import broker_problem, database_problem
+from courses.queries import courses_with_counts
 
 
 @public
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html")
+    return render(request, "core/home.html", {"courses": courses_with_counts()})
 
 
 @public

@@ -1,0 +1,96 @@
+"""Learner-facing course pages.
+
+The syllabus and the course's reading material (cases, role-play games, mind maps, literature)
+are public: they are what a visitor looks at to choose a course. The Q&A bank is study
+material for signed-in learners. Exam tickets and their reference answers never appear here.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
+
+from accounts.access import login_required, public
+from courses import queries
+from courses.mindmap_layout import layout_mind_map
+
+
+@public
+def course_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "courses/course_list.html", {"courses": queries.courses_with_counts()})
+
+
+@public
+def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    course = queries.course_syllabus(slug)
+    return render(request, "courses/course_detail.html", {"course": course})
+
+
+@login_required
+def qa_bank(request: HttpRequest, slug: str) -> HttpResponse:
+    """The course's questions, filtered by topic and a search box; htmx swaps the results."""
+    course = queries.get_live_course(slug)
+    qa_filter = queries.QAFilter.from_params(request.GET)
+    items = queries.search_qa_items(course, qa_filter)
+    page = Paginator(items, queries.QA_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "course": course,
+        "qa_filter": qa_filter,
+        "page": page,
+        "querystring": _filter_querystring(qa_filter),
+    }
+    if request.htmx and request.htmx.target == "qa-results":
+        response = render(request, "courses/qa_bank.html#qa-results", context)
+    else:
+        context["topics"] = queries.qa_topics(course)
+        response = render(request, "courses/qa_bank.html", context)
+    # The same URL answers a whole page or the results alone: caches must tell them apart.
+    patch_vary_headers(response, ["HX-Request", "HX-Target"])
+    return response
+
+
+@login_required
+def qa_item(request: HttpRequest, slug: str, item_id: int) -> HttpResponse:
+    course = queries.get_live_course(slug)
+    item = queries.get_course_qa_item(course, item_id)
+    return render(request, "courses/qa_item.html", {"course": course, "item": item})
+
+
+@public
+def case_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    course = queries.get_live_course(slug)
+    case = queries.get_case(course, number)
+    return render(request, "courses/case_detail.html", {"course": course, "case": case})
+
+
+@public
+def roleplay_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    course = queries.get_live_course(slug)
+    roleplay = queries.get_roleplay(course, number)
+    return render(request, "courses/roleplay_detail.html", {"course": course, "roleplay": roleplay})
+
+
+@public
+def mindmap_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    course = queries.get_live_course(slug)
+    mindmap = queries.get_mindmap(course, number)
+    context = {"course": course, "mindmap": mindmap, "layout": layout_mind_map(mindmap.tree)}
+    return render(request, "courses/mindmap_detail.html", context)
+
+
+@public
+def reading(request: HttpRequest, slug: str) -> HttpResponse:
+    course = queries.get_live_course(slug)
+    literature, related = queries.reading_list(course)
+    context = {"course": course, "literature": literature, "related": related}
+    return render(request, "courses/reading.html", context)
+
+
+def _filter_querystring(qa_filter: queries.QAFilter) -> str:
+    """The filter as a query string for pagination links ("" when there is none)."""
+    params = {"topic": qa_filter.topic, "q": qa_filter.query}
+    return urlencode({k: v for k, v in params.items() if v})
