@@ -6,7 +6,14 @@ import time
 from pathlib import Path
 
 from grading.sandbox import Limits, SandboxJob, Zygote
-from tests.test_sandbox_support import job_cgroups_left, marker, processes_with, requires_root, run
+from tests.test_sandbox_support import (
+    job_cgroups_left,
+    marker,
+    processes_with,
+    requires_root,
+    run,
+    spare_cgroups,
+)
 
 pytestmark = requires_root
 
@@ -112,3 +119,70 @@ def test_no_job_cgroup_is_left_behind_after_many_jobs():
     for _ in range(5):
         run("import os\nos.fork()\n")
     assert not job_cgroups_left()
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                stat = Path(f"/proc/{name}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(name))
+    return found
+
+
+def _wait_for(predicate, timeout_s: float = 5.0):
+    deadline = time.monotonic() + timeout_s
+    while not (result := predicate()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return result
+
+
+def _spare_of(zygote: Zygote) -> tuple[int, list[Path]]:
+    """The zygote's spare supervisor and its cgroups, once it has prepared them."""
+
+    def ready():
+        for pid in _children(zygote.pid):
+            groups = [g for g in spare_cgroups() if g.name.startswith(f"job-{pid}-")]
+            if groups:
+                return pid, groups
+        return None
+
+    found = _wait_for(ready)
+    assert found, "the zygote has no spare ready"
+    return found
+
+
+def test_a_zygote_keeps_a_spare_and_a_stopped_one_leaves_none_behind():
+    zygote = Zygote(preload=())
+    zygote.start()
+    assert zygote.run(SandboxJob(files={"m.py": b"print(1)"}, entry="m.py")).stdout == "1\n"
+    spare, groups = _spare_of(zygote)
+    zygote.stop()
+    assert not Path(f"/proc/{spare}").exists()
+    assert not any(group.exists() for group in groups)
+
+
+def test_a_killed_zygotes_spare_cleans_up_after_itself():
+    with Zygote(preload=()) as zygote:
+        spare, groups = _spare_of(zygote)
+        os.kill(zygote.pid, signal.SIGKILL)
+        assert _wait_for(lambda: not any(group.exists() for group in groups))
+        assert _wait_for(lambda: not Path(f"/proc/{spare}").exists())
+
+
+def test_a_job_is_still_served_when_the_spare_has_died():
+    with Zygote(preload=()) as zygote:
+        spare, groups = _spare_of(zygote)
+        os.kill(spare, signal.SIGKILL)  # its init follows through PDEATHSIG
+        assert _wait_for(lambda: not Path(f"/proc/{spare}").exists())
+        try:
+            outcome = zygote.run(SandboxJob(files={"m.py": b"print(2)"}, entry="m.py"))
+            assert outcome.stdout == "2\n" and outcome.exit_code == 0
+        finally:
+            for group in groups:  # killed unannounced, it could not remove its groups
+                _wait_for(lambda g=group: not (g / "cgroup.procs").read_text().strip())
+                group.rmdir()

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from grading.sandbox import Limits, SandboxJob, SandboxOutcome, run_job
-from grading.sandbox.cgroups import CGROUP_ROOT, GROUP_DIR, cgroup_version
+from grading.sandbox.cgroups import CGROUP_ROOT, GROUP_DIR, _own_v1_paths, cgroup_version
+from grading.sandbox.child import SPARE_NAME
 
 requires_root = pytest.mark.skipif(
     os.geteuid() != 0 or cgroup_version() is None,
@@ -59,5 +60,39 @@ def processes_with(marker_text: str) -> list[int]:
 
 
 def job_cgroups_left() -> list[Path]:
-    """Job cgroups currently present under any sandbox group directory."""
-    return [p for p in CGROUP_ROOT.glob(f"**/{GROUP_DIR}/job-*") if p.is_dir()]
+    """Job cgroups of this test process's zygotes still present, except those of a waiting
+    spare supervisor (made ahead for its next job; named ``job-<its pid>-...``).
+
+    Other processes on the machine may run sandbox jobs at the same time, and on cgroup v1 the
+    pids and cpuacct groups of every sandbox share one directory, so only names that also
+    exist under this process's own memory group (where our zygotes make theirs) count.
+    """
+    own = _own_group_dir()
+    names = {p.name for p in own.glob("job-*")} if own is not None else None
+    return [
+        p
+        for p in CGROUP_ROOT.glob(f"**/{GROUP_DIR}/job-*")
+        if p.is_dir() and (names is None or p.name in names) and not _is_spare_group(p)
+    ]
+
+
+def _own_group_dir() -> Path | None:
+    paths = _own_v1_paths()
+    if cgroup_version() == 2:
+        return CGROUP_ROOT / paths.get("", "/").lstrip("/") / GROUP_DIR
+    if "memory" in paths:
+        return CGROUP_ROOT / "memory" / paths["memory"].lstrip("/") / GROUP_DIR
+    return None
+
+
+def _is_spare_group(group: Path) -> bool:
+    pid = group.name.split("-")[1]
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip() == SPARE_NAME
+    except OSError:
+        return False
+
+
+def spare_cgroups() -> list[Path]:
+    """Cgroups of waiting spares (see job_cgroups_left)."""
+    return [p for p in CGROUP_ROOT.glob(f"**/{GROUP_DIR}/job-*") if _is_spare_group(p)]

@@ -4,7 +4,9 @@ and threads, CPU time; and the list of every process to kill at the end.
 Threat model for this part: per-process rlimits do not bound a job that spreads memory over
 several processes, memfds or tmpfs files, nor CPU over several processes, and a process that
 double-forks leaves its parent's tree. A per-job control group accounts for all of them at
-once, whatever their parentage: the kernel OOM-kills inside the group at ``memory_mb`` and
+once, whatever their parentage (the group is made, and the job's init moved into it, before
+the job arrives, since moving a process costs ~11 ms; the job's limits are written before the
+init gets the job): the kernel OOM-kills inside the group at ``memory_mb`` and
 refuses a fork at ``processes``; the supervisor reads the group's CPU time and, at the end,
 kills every pid listed in the group until it is empty. The job cannot leave its group: moving
 a process needs write access to root-owned cgroup files, and the job has a cgroup namespace
@@ -135,16 +137,19 @@ class JobCgroup:
                 return False
             time.sleep(0.002)
 
-    def remove(self) -> None:
+    def remove(self, timeout_s: float = 5.0) -> None:
+        # EBUSY lasts until the last killed process has been reaped, not just until the group
+        # lists none: on a busy machine that was seen to take more than half a second.
+        deadline = time.monotonic() + timeout_s
         for directory in set(self.dirs.values()):
-            for _ in range(50):
+            while True:
                 try:
                     directory.rmdir()
                     break
                 except FileNotFoundError:
                     break
                 except OSError as exc:
-                    if exc.errno != errno.EBUSY:
+                    if exc.errno != errno.EBUSY or time.monotonic() > deadline:
                         break
                     time.sleep(0.01)
 

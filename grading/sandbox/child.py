@@ -1,6 +1,8 @@
 """The two processes inside a job: its init (pid 1) and the learner's process.
 
-Threat model for this part: the init process is trusted code sitting next to hostile code. It
+Threat model for this part: the init process is trusted code sitting next to hostile code.
+It is forked before its job is known, joins the job's cgroup, and waits for the job's memfd;
+until then it holds nothing of any job (and with no job, it exits). It
 is root on the host but cannot be signalled from inside its pid namespace (the kernel shields a
 namespace's init), cannot be traced (seccomp, no capabilities, different uid) and touches what
 the learner wrote only after dropping to the job's uid, opening nothing through a symlink
@@ -24,6 +26,7 @@ import json
 import os
 import resource
 import signal
+import socket
 import stat
 import sys
 import traceback
@@ -35,6 +38,9 @@ from .cgroups import JobCgroup
 from .limits import SandboxJob
 
 CHANNEL_FD = 3
+# A spare supervisor (see supervisor.prepare) and its init carry this process name until a
+# job arrives, so that the spare's cgroup can be told from a job's (tests, operators).
+SPARE_NAME = "sbx-spare"
 REPORT_FD = 4
 SETUP_FAILED_EXIT = 120
 MAX_ARTIFACT_FILES = 64
@@ -84,10 +90,18 @@ def _set_oom_score_adj(value: int) -> None:
 
 
 def run_init(
-    job: SandboxJob, plan: isolation.RootPlan, cgroup: JobCgroup | None, fds: JobFds
+    job_source: socket.socket,
+    uid: int,
+    base: isolation.RootPlan,
+    cgroup: JobCgroup | None,
+    fds: JobFds,
+    name: bytes | None = None,
 ) -> NoReturn:
-    """Pid 1 of the job: build the sandbox, run the learner's process, report, exit."""
-    from .protocol import _frame
+    """Pid 1 of the job: get ready, wait for the job, build the sandbox, run the learner's
+    process, report, exit. Forked before the job is known (see supervisor.prepare): until the
+    job's memfd arrives on ``job_source`` it holds nothing of any job, and without one (the
+    spare was not needed) it just exits. ``name``: the process name to take with the job."""
+    from .protocol import _frame, job_from_fd
 
     result: dict = {"setup_error": None}
     blobs: list[bytes] = []
@@ -97,6 +111,15 @@ def run_init(
         if cgroup is not None:
             cgroup.join()  # before any fork, so every later process is counted
         _set_oom_score_adj(-1000)  # the OOM killer takes the learner's processes, not init
+        _, received, _, _ = socket.recv_fds(job_source, 16, 1)
+        job_source.close()
+        if not received:
+            os._exit(0)
+        if name is not None:
+            set_process_name(name)
+        job = job_from_fd(received[0])
+        os.close(received[0])
+        plan = isolation.plan_for(job, uid, base)
         isolation.build_root(plan)
         _write_job_files(job, plan)
         setup_r, setup_w = os.pipe()
@@ -131,6 +154,17 @@ def run_init(
         _write_all(fds.result, _frame(result, blobs))
     finally:
         os._exit(0)
+
+
+def process_name() -> bytes:
+    with open("/proc/self/comm", "rb") as f:
+        return f.read().strip()
+
+
+def set_process_name(name: bytes) -> None:
+    """Set /proc/self/comm (what ps shows; 15 bytes at most)."""
+    with contextlib.suppress(OSError), open("/proc/self/comm", "wb") as f:
+        f.write(name[:15])
 
 
 def _write_job_files(job: SandboxJob, plan: isolation.RootPlan) -> None:

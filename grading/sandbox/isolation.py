@@ -23,10 +23,14 @@ import contextlib
 import os
 import stat
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import syscalls as sc
+
+if TYPE_CHECKING:
+    from .limits import SandboxJob
 
 STAGING = "/tmp"  # noqa: S108 --  covered by the staging tmpfs in the job's own mount namespace only
 JOB_DIR = "/tmp"  # noqa: S108 --  the job's private, writable directory inside the sandbox
@@ -62,6 +66,29 @@ class RootPlan:
     tmp_mb: int
     gpu_nodes: list[str] = field(default_factory=list)
     etc_files: dict[str, bytes] = field(default_factory=dict)
+
+
+def base_plan(uid: int) -> RootPlan:
+    """The part of a job's plan that does not depend on the job (computed ahead of it)."""
+    return RootPlan(
+        readonly_dirs=python_dirs(), uid=uid, gid=uid, tmp_mb=1, etc_files=etc_files(uid, uid)
+    )
+
+
+def plan_for(job: SandboxJob, uid: int, base: RootPlan | None = None) -> RootPlan:
+    """The job's file system plan; raises ValueError for a read-only path it may not have."""
+    base = base if base is not None else base_plan(uid)
+    readonly = list(base.readonly_dirs)
+    for path in job.readonly_paths:
+        real = check_readonly_path(path)
+        if real not in readonly:
+            readonly.append(real)
+    return replace(
+        base,
+        readonly_dirs=readonly,
+        tmp_mb=job.limits.tmp_mb,
+        gpu_nodes=gpu_device_nodes() if job.device == "cuda" else [],
+    )
 
 
 def python_dirs() -> list[str]:

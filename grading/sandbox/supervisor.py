@@ -3,7 +3,11 @@
 Threat model for this part: the job may try to outlast its limits (sleep, spin, fork, write
 gigabytes, stop reading its input), so nothing here waits on the job without a deadline. The
 supervisor is a process of its own per job, forked from the zygote and never forking another
-job, so one job's files and outputs never sit in memory that a later job inherits. It reads
+job, so one job's files and outputs never sit in memory that a later job inherits. It is
+normally forked as a spare before its job exists and prepares all that does not depend on
+the job (``prepare``: the cgroup, the pid namespace, the init moved into the cgroup and waiting
+for the job); the job's limits are written to the cgroup before the init gets the job, so no
+learner code ever runs without them. It reads
 the job's stdout, stderr and observation channel with caps (and stops the job past a hard
 ceiling), enforces wall time itself and the whole job's CPU time through the cgroup, and at
 the end kills the job's init (which makes the kernel kill its whole pid namespace) and then
@@ -112,41 +116,130 @@ class SandboxError(RuntimeError):
     """The sandbox itself failed (not the job): the outcome is unknown, retry elsewhere."""
 
 
-def plan_for(job: SandboxJob, uid: int) -> isolation.RootPlan:
-    readonly = isolation.python_dirs()
-    for path in job.readonly_paths:
-        real = isolation.check_readonly_path(path)
-        if real not in readonly:
-            readonly.append(real)
-    return isolation.RootPlan(
-        readonly_dirs=readonly,
+plan_for = isolation.plan_for  # kept here too: it used to live in this module
+PIPES = ("stdout", "stderr", "channel", "result")
+
+
+@dataclass
+class Prepared:
+    """What a supervisor sets up before it knows its job (see ``prepare``)."""
+
+    uid: int
+    base: isolation.RootPlan
+    group: cgroups.JobCgroup | None
+    init: int
+    pidfd: int
+    pipes: dict[str, int]  # read ends, by name
+    to_init: socket.socket  # the job's memfd goes to the waiting init through this
+    reaped: bool = False
+
+    def discard(self) -> None:
+        """Unused after all (the zygote stopped): end the init, remove the group."""
+        self.to_init.close()
+        _end_init(self)
+        if self.group is not None:
+            self.group.kill_all()
+            self.group.remove()
+        for fd in self.pipes.values():
+            os.close(fd)
+        os.close(self.pidfd)
+
+
+def prepare(
+    not_for_init: tuple[socket.socket, ...] = (), init_name: bytes | None = None
+) -> Prepared:
+    """Do every job-independent step ahead of the job: the per-job cgroup, the pid namespace,
+    and the job's init, forked and moved into the cgroup, then waiting for the job.
+
+    Moving a process into a cgroup costs ~11 ms (the kernel waits for an RCU grace period)
+    and each fork of the warm interpreter several more; a spare supervisor forked by the
+    zygote while it is idle does all of it before its job arrives. Nothing job-specific
+    exists yet, so nothing of one job can be in a spare prepared for the next. Must be called
+    once per process (it enters a new pid namespace for its children). ``not_for_init``: this
+    process's sockets that the init must not keep (it closes them at once); ``init_name``: the
+    process name the init takes when its job arrives.
+    """
+    uid = isolation.JOB_UID_BASE + os.getpid()
+    base = isolation.base_plan(uid)
+    group = cgroups.open_job_cgroup(f"job-{os.getpid()}-{os.urandom(4).hex()}")
+    pipes = {name: os.pipe() for name in PIPES}
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        syscalls.unshare(syscalls.CLONE_NEWPID)
+        init = os.fork()
+    except BaseException:
+        for pair in pipes.values():
+            os.close(pair[0])
+            os.close(pair[1])
+        ours.close()
+        theirs.close()
+        if group is not None:
+            group.remove()
+        raise
+    if init == 0:
+        for read_end, _ in pipes.values():
+            os.close(read_end)
+        ours.close()
+        for sock in not_for_init:
+            sock.close()
+        fds = child.JobFds(*(pipes[n][1] for n in PIPES))
+        child.run_init(theirs, uid, base, group, fds, init_name)
+    theirs.close()
+    for _, write_end in pipes.values():
+        os.close(write_end)
+    return Prepared(
         uid=uid,
-        gid=uid,
-        tmp_mb=job.limits.tmp_mb,
-        gpu_nodes=isolation.gpu_device_nodes() if job.device == "cuda" else [],
-        etc_files=isolation.etc_files(uid, uid),
+        base=base,
+        group=group,
+        init=init,
+        pidfd=os.pidfd_open(init),
+        pipes={name: pair[0] for name, pair in pipes.items()},
+        to_init=ours,
     )
 
 
-def supervise(job: SandboxJob, caller: socket.socket | None = None) -> SandboxOutcome:
+def _end_init(prepared: Prepared) -> int | None:
+    """SIGKILL the init (the kernel then kills its whole pid namespace); its wait status."""
+    if prepared.reaped:
+        return None
+    with contextlib.suppress(ProcessLookupError):
+        signal.pidfd_send_signal(prepared.pidfd, signal.SIGKILL)
+    _, status = os.waitpid(prepared.init, 0)
+    prepared.reaped = True
+    return status
+
+
+def supervise(
+    job: SandboxJob,
+    caller: socket.socket | None = None,
+    prepared: Prepared | None = None,
+    job_fd: int | None = None,
+) -> SandboxOutcome:
     """Run ``job`` in a fresh sandbox and return its outcome. Must run as root, in a process
     that is not needed afterwards (it enters a new pid namespace for its children).
 
+    ``prepared``: this process's own ``prepare()``, done ahead of the job (else done here);
+    ``job_fd``: the memfd ``job`` was read from, passed on to the init as it is (else made).
     With a ``caller`` socket, the job is killed when the caller closes it, and the channel is
     streamed on it as progress frames; they are all sent before this returns, so the caller
     gets them ahead of the final message that follows on the same socket.
     """
-    uid = isolation.JOB_UID_BASE + os.getpid()
-    plan = plan_for(job, uid)
     limits = job.limits
     forwarder = _Forwarder(caller) if caller is not None else None
     try:
-        group = cgroups.open_job_cgroup(f"job-{os.getpid()}-{os.urandom(4).hex()}")
+        if prepared is None:
+            isolation.plan_for(job, 0)  # a bad read-only path is refused before any set-up
+            prepared = prepare()
+        group = prepared.group
         try:
+            plan = isolation.plan_for(job, prepared.uid, prepared.base)
             if group is not None:
                 group.set_limits(limits.memory_mb * MB, limits.processes + 1)  # +1: init
-            return _run(job, plan, group, caller, forwarder)
+            return _run(job, plan, prepared, caller, forwarder, job_fd)
         finally:
+            _end_init(prepared)
+            prepared.to_init.close()
+            os.close(prepared.pidfd)
             if group is not None:
                 group.kill_all()
                 group.remove()
@@ -158,31 +251,31 @@ def supervise(job: SandboxJob, caller: socket.socket | None = None) -> SandboxOu
 def _run(
     job: SandboxJob,
     plan: isolation.RootPlan,
-    group: cgroups.JobCgroup | None,
+    prepared: Prepared,
     caller: socket.socket | None,
     forwarder: _Forwarder | None,
+    job_fd: int | None,
 ) -> SandboxOutcome:
     limits = job.limits
-    pipes = {name: os.pipe() for name in ("stdout", "stderr", "channel", "result")}
-    syscalls.unshare(syscalls.CLONE_NEWPID)
+    group = prepared.group
+    pipes = prepared.pipes
+    own_fd = job_fd is None
+    fd = protocol.job_to_memfd(job) if own_fd else job_fd
     started = time.monotonic()
-    init = os.fork()
-    if init == 0:
-        for read_end, _ in pipes.values():
-            os.close(read_end)
-        if caller is not None:
-            caller.close()
-        fds = child.JobFds(*(pipes[n][1] for n in ("stdout", "stderr", "channel", "result")))
-        child.run_init(job, plan, group, fds)
-    for _, write_end in pipes.values():
-        os.close(write_end)
+    try:
+        socket.send_fds(prepared.to_init, [b"job"], [fd])
+    except OSError:
+        pass  # an init that died early reports why (or its silence is reported below)
+    finally:
+        if own_fd:
+            os.close(fd)
     streams = {
-        "stdout": _Stream(pipes["stdout"][0], limits.output_bytes),
-        "stderr": _Stream(pipes["stderr"][0], limits.output_bytes),
-        "channel": _Stream(pipes["channel"][0], limits.channel_bytes, forward=forwarder),
-        "result": _Stream(pipes["result"][0], limits.artifact_bytes + MB),
+        "stdout": _Stream(pipes["stdout"], limits.output_bytes),
+        "stderr": _Stream(pipes["stderr"], limits.output_bytes),
+        "channel": _Stream(pipes["channel"], limits.channel_bytes, forward=forwarder),
+        "result": _Stream(pipes["result"], limits.artifact_bytes + MB),
     }
-    pidfd = os.pidfd_open(init)
+    pidfd = prepared.pidfd
     killed_for: LimitHit | None = None
     accounting = None if group is not None else _UidAccounting(plan.uid)
 
@@ -237,15 +330,13 @@ def _run(
 
     # Tear down: the init first (the kernel then kills its whole pid namespace), then
     # whatever the cgroup still lists.
-    with contextlib.suppress(ProcessLookupError):
-        signal.pidfd_send_signal(pidfd, signal.SIGKILL)
-    _, init_status = os.waitpid(init, 0)
+    init_status = _end_init(prepared)
     duration = time.monotonic() - started
     if group is not None:
         group.kill_all()
-    os.close(pidfd)
+    poller.unregister(pidfd)  # from here on only the pipes are drained
     if caller is not None:
-        poller.unregister(caller_fd)  # from here on only the pipes are drained
+        poller.unregister(caller_fd)
     _drain(streams, poller, by_fd)
     for stream in streams.values():
         os.close(stream.fd)
