@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 CHAR_WIDTH = 7.6  # px per character at 13px; Cyrillic capitals are the widest common letters
-BRANCH_CHAR_WIDTH = 8.2  # the root's children are drawn semi-bold
-ROOT_CHAR_WIDTH = 9.0  # the root is drawn at 15px bold
+BRANCH_CHAR_WIDTH = 8.8  # the root's children are drawn semi-bold
+ROOT_CHAR_WIDTH = 9.6  # the root is drawn at 15px bold
 PALETTE_SIZE = 8  # branch colours in static/css/courses.css (.branch-0 ... .branch-7)
 LINE_HEIGHT = 17.0
 ROOT_LINE_HEIGHT = 20.0
