@@ -86,6 +86,7 @@ class _PlainFork:
             env=dict(ZYGOTE_ENV),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,  # the lab's own warnings; failures show in the status
             text=True,
         )
         assert self.process.stdout.readline().strip() == "ready"

@@ -2,10 +2,10 @@
 
 Threat model for this part: the zygote's memory is copied into every later job by fork, so
 the zygote must never hold one job's files or outputs while it forks another. A job therefore
-travels as a sealed memfd that the zygote passes on unread; only the per-job supervisor (a
-process that never forks another job) reads it. Outcomes come back on a per-job socket as a
-JSON header plus raw byte blobs; nothing is unpickled, so a bug that let job output into the
-header could at worst corrupt one outcome.
+travels as a memfd that the zygote passes on unread; only the per-job supervisor (a process
+that never forks another job) and, passed on by it, that job's init read it. Outcomes come
+back on a per-job socket as a JSON header plus raw byte blobs; nothing is unpickled, so a bug
+that let job output into the header could at worst corrupt one outcome.
 
 While the job runs, the supervisor also streams the job's observation channel on that same
 per-job socket, as progress frames (``P``, a 4-byte length, the bytes) ahead of the final
