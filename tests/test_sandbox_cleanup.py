@@ -17,6 +17,8 @@ from tests.test_sandbox_support import (
 
 pytestmark = requires_root
 
+# The marker is the daemon's program name (argv[0]): an extra argument would make sleep exit
+# at once ("invalid time interval") and the tests below could not fail.
 DAEMON = """
 import os, signal, time
 if os.fork() == 0:
@@ -24,9 +26,14 @@ if os.fork() == 0:
     if os.fork() == 0:
         for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
             signal.signal(sig, signal.SIG_IGN)
-        os.execv("/bin/sleep", ["sleep", "{seconds}", "{marker}"])
+        os.execv("/bin/sleep", ["{marker}", "{seconds}"])
     os._exit(0)
 time.sleep(0.3)
+alive = any(
+    open(f"/proc/{{pid}}/cmdline", "rb").read().startswith(b"{marker}")
+    for pid in os.listdir("/proc") if pid.isdigit()
+)
+print("daemon alive" if alive else "daemon missing", flush=True)
 print("parent done", flush=True)
 """
 
@@ -34,7 +41,8 @@ print("parent done", flush=True)
 def test_a_double_forked_daemon_does_not_survive():
     name = marker()
     outcome = run(DAEMON.format(seconds=1000, marker=name))
-    assert outcome.exit_code == 0 and outcome.stdout == "parent done\n", outcome.stderr
+    assert outcome.exit_code == 0, outcome.stderr
+    assert outcome.stdout == "daemon alive\nparent done\n"
     assert processes_with(name) == []
     assert not job_cgroups_left()
 
@@ -45,6 +53,7 @@ def test_a_daemon_running_when_the_wall_limit_hits_does_not_survive():
         DAEMON.format(seconds=1000, marker=name) + "time.sleep(100)\n", limits=Limits(wall_s=1)
     )
     assert outcome.limit_hit == "wall"
+    assert outcome.stdout.startswith("daemon alive\n")
     assert processes_with(name) == []
 
 
