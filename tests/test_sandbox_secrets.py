@@ -56,14 +56,17 @@ def test_the_project_directory_and_its_settings_are_not_visible():
         f"""
         import json, os
         print(json.dumps({{
-            "listing": sorted(os.listdir({root!r})),
+            "listing": sorted(os.listdir({root!r})) if os.path.isdir({root!r}) else None,
             "settings": os.path.exists({root!r} + "/config/settings.py"),
             "grading": os.path.exists({root!r} + "/grading"),
         }}))
         """
     )
     result = last_json(outcome)
-    assert result == {"listing": [".venv"], "settings": False, "grading": False}
+    # Where the interpreter's venv lives inside the project (here), the project directory
+    # exists only as the venv's mount point; elsewhere (a GPU node's system Python) not at all.
+    assert result["listing"] in ([".venv"], None)
+    assert result["settings"] is False and result["grading"] is False
 
 
 def test_etc_shadow_cannot_be_read():
