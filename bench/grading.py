@@ -202,9 +202,9 @@ def run() -> dict:
             submission = _submit(iou, learner, reference)
             finished = _wait_final([submission.pk])[submission.pk]
             latencies.append((finished - started) * 1000)
-    bad = Submission.objects.exclude(score=1.0).count()
+    bad = list(Submission.objects.exclude(score=1.0).values_list("pk", "status", "message"))
     if bad:
-        raise RuntimeError(f"{bad} benchmark jobs did not score 100%")
+        raise RuntimeError(f"benchmark jobs that did not score 100%: {bad}")
     latencies.sort()
     p50 = statistics.median(latencies)
     p95 = latencies[int(0.95 * len(latencies)) - 1]

@@ -102,7 +102,9 @@ def grade_source(
     second time later fails there)."""
     judge = lab.judge
     rng = random.Random(seed)  # noqa: S311 - test inputs, not secrets
-    inputs = judge.make_inputs(rng)
+    device = device or ("cuda" if settings.GRADING_DEVICE == "cuda" else "cpu")
+    # The probe passes this device to learner functions that take one ("cuda" on GPU nodes).
+    inputs = {"device": device, **judge.make_inputs(rng)}
     limits = lab_limits(lab)
     job = SandboxJob(
         files={
@@ -113,7 +115,7 @@ def grade_source(
         },
         entry="_runner.py",
         limits=limits,
-        device=device or ("cuda" if settings.GRADING_DEVICE == "cuda" else "cpu"),
+        device=device,
         pythonpath=(".",),
     )
     static = static_verdicts(judge, source)
