@@ -4,7 +4,13 @@ import json
 import threading
 import time
 
-from tests.test_sandbox_support import last_json, marker, requires_root, run
+from tests.test_sandbox_support import (
+    last_json,
+    marker,
+    requires_root,
+    run,
+    tmp_entries_of_readonly_binds,
+)
 
 pytestmark = requires_root
 
@@ -94,7 +100,11 @@ def test_tmp_is_private_to_each_concurrent_job():
         """
     a, b = _concurrently(writer, reader)
     assert a.exit_code == 0, a.stderr
-    assert last_json(b) == [False, False, ["main.py", "out"]]
+    assert last_json(b) == [
+        False,
+        False,
+        sorted(["main.py", "out", *tmp_entries_of_readonly_binds()]),
+    ]
 
 
 def test_sysv_ipc_is_private_to_each_job():

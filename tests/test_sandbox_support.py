@@ -96,3 +96,12 @@ def _is_spare_group(group: Path) -> bool:
 def spare_cgroups() -> list[Path]:
     """Cgroups of waiting spares (see job_cgroups_left)."""
     return [p for p in CGROUP_ROOT.glob(f"**/{GROUP_DIR}/job-*") if _is_spare_group(p)]
+
+
+def tmp_entries_of_readonly_binds() -> list[str]:
+    """Names that read-only binds add to a job's own /tmp: the first folder of the project's
+    path when the checkout (and so its venv) lives under /tmp, as a CI clone may."""
+    from grading.sandbox.isolation import project_root
+
+    parts = project_root().parts
+    return [parts[2]] if len(parts) > 2 and parts[1] == "tmp" else []
