@@ -101,57 +101,53 @@ class CoursePart(SeedContent):
         ordering = ["course", "position"]
 
 
-class SyllabusTopic(CoursePart):
-    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="syllabus_topics")
+class CourseTextPart(CoursePart):
+    """A syllabus line: one text in its place in the course."""
+
     text = models.TextField(_("text"))
 
     class Meta(CoursePart.Meta):
-        verbose_name = _("syllabus topic")
-        verbose_name_plural = _("syllabus topics")
+        abstract = True
 
     def __str__(self) -> str:
         return self.text
 
 
-class Outcome(CoursePart):
+class SyllabusTopic(CourseTextPart):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="syllabus_topics")
+
+    class Meta(CourseTextPart.Meta):
+        verbose_name = _("syllabus topic")
+        verbose_name_plural = _("syllabus topics")
+
+
+class Outcome(CourseTextPart):
     class Category(models.TextChoices):
         KNOW = "знать", _("to know")
         DO = "уметь", _("to be able to")
 
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="outcomes")
     category = models.CharField(_("category"), max_length=10, choices=Category.choices)
-    text = models.TextField(_("text"))
 
-    class Meta(CoursePart.Meta):
+    class Meta(CourseTextPart.Meta):
         verbose_name = _("learning outcome")
         verbose_name_plural = _("learning outcomes")
 
-    def __str__(self) -> str:
-        return self.text
 
-
-class Requirement(CoursePart):
+class Requirement(CourseTextPart):
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="requirements")
-    text = models.TextField(_("text"))
 
-    class Meta(CoursePart.Meta):
+    class Meta(CourseTextPart.Meta):
         verbose_name = _("requirement")
         verbose_name_plural = _("requirements")
 
-    def __str__(self) -> str:
-        return self.text
 
-
-class LearningFormat(CoursePart):
+class LearningFormat(CourseTextPart):
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="formats")
-    text = models.TextField(_("text"))
 
-    class Meta(CoursePart.Meta):
+    class Meta(CourseTextPart.Meta):
         verbose_name = _("learning format")
         verbose_name_plural = _("learning formats")
-
-    def __str__(self) -> str:
-        return self.text
 
 
 class QAItem(SeedContent):
