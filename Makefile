@@ -24,7 +24,7 @@ test: $(VENV)/.installed-test system-packages-test
 	CELERY_RESULT_BACKEND="$(TEST_REDIS_URL)" $(BIN)/pytest $(PYTEST_ARGS)
 
 # Performance figures into bench/results.json, against the test services (a throw-away DB).
-bench: $(VENV)/.installed-test
+bench: $(VENV)/.installed-test system-packages-test
 	DATABASE_URL="$(BENCH_DATABASE_URL)" CELERY_BROKER_URL="$(BENCH_REDIS_URL)" \
 	$(BIN)/python -m bench.run $(BENCH)
 
