@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 from enum import Enum
 
 from grading import services
@@ -22,6 +23,7 @@ from grading.sandbox import SandboxError
 from labs.catalog import load_lab
 
 logger = logging.getLogger(__name__)
+LIVE_FLUSH_S = 0.5
 
 
 class JobOutcome(Enum):
@@ -73,8 +75,19 @@ def run_grading(submission_id: int, worker: str) -> JobOutcome:
         ).exists()
         return JobOutcome.RETRY if still_running else JobOutcome.NOTHING_TO_DO
 
+    # Results are written as they arrive, but at most every LIVE_FLUSH_S: a quick job then
+    # costs one or two writes instead of one per test, and a long one still shows progress.
+    pending: list = []
+    last_flush = 0.0
+
     def on_test(position: int, test) -> None:
-        services.record_test(submission_id, claim, position, test)
+        nonlocal last_flush
+        pending.append((position, test))
+        now = time.monotonic()
+        if now - last_flush >= LIVE_FLUSH_S:
+            services.record_tests(submission_id, claim, pending)
+            pending.clear()
+            last_flush = now
 
     try:
         result = grade_source(lab, submission.source, on_test=on_test)

@@ -151,8 +151,10 @@ def release_claim(submission_id: int, claim: uuid.UUID) -> None:
     )
 
 
-def record_test(submission_id: int, claim: uuid.UUID, position: int, test: TestOutcome) -> bool:
-    """Store one test result as it arrives, if the claim still holds."""
+def record_tests(
+    submission_id: int, claim: uuid.UUID, tests: list[tuple[int, TestOutcome]]
+) -> bool:
+    """Store test results as they arrive (position, outcome), if the claim still holds."""
     with transaction.atomic():
         holder = (
             Submission.objects.select_for_update()
@@ -161,12 +163,22 @@ def record_test(submission_id: int, claim: uuid.UUID, position: int, test: TestO
         )
         if not holder:
             return False
-        TestResult.objects.update_or_create(
-            submission_id=submission_id,
-            name=test.name,
-            defaults=_test_fields(position, test),
-        )
+        _upsert_results(submission_id, tests)
     return True
+
+
+def _upsert_results(submission_id: int, tests: list[tuple[int, TestOutcome]]) -> None:
+    """One statement for any number of results: a later outcome of a test replaces an
+    earlier one (the final judgement replaces what was shown while the job ran)."""
+    TestResult.objects.bulk_create(
+        [
+            TestResult(submission_id=submission_id, name=test.name, **_test_fields(position, test))
+            for position, test in tests
+        ],
+        update_conflicts=True,
+        unique_fields=["submission", "name"],
+        update_fields=["position", "title", "weight", "passed", "message", "duration_s"],
+    )
 
 
 def record_result(submission_id: int, claim: uuid.UUID, result: GradeResult) -> bool:
@@ -179,10 +191,7 @@ def record_result(submission_id: int, claim: uuid.UUID, result: GradeResult) -> 
         )
         if submission is None:
             return False
-        for position, test in enumerate(result.tests, start=1):
-            TestResult.objects.update_or_create(
-                submission=submission, name=test.name, defaults=_test_fields(position, test)
-            )
+        _upsert_results(submission.pk, list(enumerate(result.tests, start=1)))
         Artifact.objects.bulk_create(
             Artifact(
                 submission=submission,
