@@ -8,7 +8,6 @@ from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 from accounts.access import login_required
 from grading.access import get_submission_for_user
 from grading.forms import SubmissionForm
-from grading.reports import notebook_report_html
 from grading.services import RateLimited, Upload, queue_position, submit_solution
 from labs.models import Lab
 
@@ -68,6 +67,9 @@ def submission_status(request: HttpRequest, submission_id: int) -> HttpResponse:
 
 @login_required
 def submission_report(request: HttpRequest, submission_id: int) -> HttpResponse:
+    # nbconvert is heavy and this page is rare: import it here, not in every web process.
+    from grading.reports import notebook_report_html
+
     submission = get_submission_for_user(request.user, submission_id)
     if not submission.notebook or not submission.is_final:
         return redirect(submission)
