@@ -1,7 +1,10 @@
 """Every view declares who may see it with one of these decorators; a test walks the URL
 configuration and fails for a view that declares nothing.
 
-- `public`: anyone, signed in or not.
+Behind them, LoginRequiredMiddleware (accounts/middleware.py) makes every view private unless
+it says otherwise, so a view that forgets its decorator is still closed to anonymous visitors.
+
+- `public`: anyone, signed in or not (the only way to open a view to anonymous visitors).
 - `login_required`: any signed-in user (a learner sees only their own data there).
 - `role_required(Role.INSTRUCTOR, ...)`: signed-in users holding one of the roles; others get
   403, anonymous visitors go to the log-in page.
@@ -12,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
+from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.decorators import login_required as django_login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -22,6 +26,7 @@ ACCESS_ATTRIBUTE = "access"
 
 
 def public(view: Callable) -> Callable:
+    view = login_not_required(view)
     setattr(view, ACCESS_ATTRIBUTE, "public")
     return view
 

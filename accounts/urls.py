@@ -3,23 +3,27 @@ from django.urls import path, reverse_lazy
 
 from accounts import views
 from accounts.access import public
+from accounts.throttling import throttled
 
 urlpatterns = [
-    path("signup/", views.signup, name="signup"),
+    path("signup/", throttled("signup", views.signup), name="signup"),
     path(
         "login/",
-        public(auth_views.LoginView.as_view(redirect_authenticated_user=True)),
+        throttled("login", public(auth_views.LoginView.as_view(redirect_authenticated_user=True))),
         name="login",
     ),
     path("logout/", public(auth_views.LogoutView.as_view()), name="logout"),
     path(
         "password-reset/",
-        public(
-            auth_views.PasswordResetView.as_view(
-                success_url=reverse_lazy("password_reset_done"),
-                email_template_name="registration/password_reset_email.txt",
-                subject_template_name="registration/password_reset_subject.txt",
-            )
+        throttled(
+            "password_reset",
+            public(
+                auth_views.PasswordResetView.as_view(
+                    success_url=reverse_lazy("password_reset_done"),
+                    email_template_name="registration/password_reset_email.txt",
+                    subject_template_name="registration/password_reset_subject.txt",
+                )
+            ),
         ),
         name="password_reset",
     ),

@@ -12,6 +12,12 @@ from accounts.services import register_learner
 
 
 @public
+def too_many_attempts(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """What a throttled log-in, sign-up or password reset answers (settings.RATELIMIT_VIEW)."""
+    return render(request, "429.html", status=429)
+
+
+@public
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("home")

@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
+    "django_ratelimit",
     "accounts",
     "core",
     "courses",
@@ -107,9 +108,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Every view is private unless it is declared public (accounts.access.public).
+    "accounts.middleware.PrivateByDefaultMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Turns a throttled request (accounts/throttling.py) into the RATELIMIT_VIEW page.
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -179,6 +184,46 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+
+# --- Cache and throttling -------------------------------------------------------------------
+# Log-in, sign-up and password reset are throttled (accounts/throttling.py) with counters in the
+# default cache, which must be shared by every web process: Redis in production (CACHE_URL).
+# The embedded start (`make run`, one machine, no server) keeps them in files under var/;
+# its increments are not atomic, so a burst may slip a few requests past a limit there.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+SILENCED_SYSTEM_CHECKS = [
+    # django-ratelimit lists only django-redis as supported; Django's own RedisCache also
+    # increments atomically (INCRBY), which is all it needs.
+    "django_ratelimit.W001",
+]
+if CACHE_URL:
+    if urlsplit(CACHE_URL).scheme not in {"redis", "rediss"}:
+        raise ImproperlyConfigured(f"CACHE_URL: expected redis://HOST:PORT/DB, got {CACHE_URL!r}")
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
+elif PRODUCTION:
+    raise ImproperlyConfigured(
+        "CACHE_URL: production needs a shared cache for throttling (redis://HOST:6379/1)"
+    )
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
+    SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")  # not atomic: see above
+RATELIMIT_VIEW = "accounts.views.too_many_attempts"
+# Behind a reverse proxy: a header that holds only the client's address, e.g. HTTP_X_REAL_IP.
+RATELIMIT_IP_META_KEY = env_str("RATELIMIT_IP_META_KEY", "REMOTE_ADDR")
+THROTTLE_RATES = {
+    "login_per_address": env_str("THROTTLE_LOGIN_PER_ADDRESS", "30/10m"),
+    "login_per_account": env_str("THROTTLE_LOGIN_PER_ACCOUNT", "5/5m"),
+    "signup_per_address": env_str("THROTTLE_SIGNUP_PER_ADDRESS", "10/h"),
+    "password_reset_per_address": env_str("THROTTLE_PASSWORD_RESET_PER_ADDRESS", "10/h"),
+    "password_reset_per_account": env_str("THROTTLE_PASSWORD_RESET_PER_ACCOUNT", "3/h"),
+}
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "ru"

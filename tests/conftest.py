@@ -49,6 +49,16 @@ def _site_language():
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_throttle_counters():
+    """Throttle counters (accounts/throttling.py) live in the cache: each test starts at zero,
+    so logging in as alice in one test does not count against her in the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def alice(db):
     return LearnerFactory(username="alice")

@@ -17,8 +17,14 @@ SCRUBBED = (
 )
 
 
-def run_manage(*args: str, env: dict[str, str] | None = None, timeout: float = 120):
-    clean = {k: v for k, v in os.environ.items() if k not in SCRUBBED}
+def run_manage(
+    *args: str,
+    env: dict[str, str] | None = None,
+    scrub: tuple[str, ...] = SCRUBBED,
+    timeout: float = 120,
+):
+    """`manage.py ARGS` with the test session's environment less ``scrub``, plus ``env``."""
+    clean = {k: v for k, v in os.environ.items() if k not in scrub}
     clean.update(env or {})
     return subprocess.run(
         [sys.executable, str(PROJECT_DIR / "manage.py"), *args],

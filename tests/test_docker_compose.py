@@ -101,3 +101,9 @@ def test_state_lives_in_named_volumes(services):
     assert "pgdata:/var/lib/postgresql/data" in services["postgres"]["volumes"]
     assert "redisdata:/data" in services["redis"]["volumes"]
     assert "--appendonly" in as_argv(services["redis"]["command"])
+
+
+def test_production_services_share_a_redis_cache(services):
+    # Production refuses to start without CACHE_URL: the throttles need a shared counter.
+    for name in APP_SERVICES:
+        assert services[name]["environment"]["CACHE_URL"].startswith("redis://redis:"), name

@@ -110,7 +110,7 @@ def test_it_serves_the_site_and_a_worker_with_no_external_server(tmp_path):
         assert sent.stdout.strip().splitlines()[-1] == "sqlite", sent.stderr
 
         # A second start from the same folder is refused with a clear message.
-        second = run_manage("runall", env=embedded_env(tmp_path, free_port()))
+        second = run_manage("runall", scrub=EMBEDDED_SCRUB, env=embedded_env(tmp_path, free_port()))
         assert second.returncode != 0
         assert "already running" in second.stderr
         assert "Traceback" not in second.stderr
@@ -130,7 +130,7 @@ def test_a_second_start_is_refused_while_the_lock_is_held(tmp_path):
         fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
         held.write("pid 4242, port 8000")
         held.flush()
-        result = run_manage("runall", env=embedded_env(tmp_path, free_port()))
+        result = run_manage("runall", scrub=EMBEDDED_SCRUB, env=embedded_env(tmp_path, free_port()))
     assert result.returncode != 0
     assert "already running" in result.stderr
     assert "pid 4242" in result.stderr
@@ -139,7 +139,7 @@ def test_a_second_start_is_refused_while_the_lock_is_held(tmp_path):
 def test_an_unreachable_broker_is_named(tmp_path):
     env = embedded_env(tmp_path, free_port())
     env["CELERY_BROKER_URL"] = "redis://127.0.0.1:1/0"
-    result = run_manage("runall", env=env)
+    result = run_manage("runall", scrub=EMBEDDED_SCRUB, env=env)
     assert result.returncode != 0
     assert "CELERY_BROKER_URL" in result.stderr
     assert "Traceback" not in result.stderr
@@ -150,6 +150,6 @@ def test_a_taken_port_is_named(tmp_path):
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        result = run_manage("runall", env=embedded_env(tmp_path, port))
+        result = run_manage("runall", scrub=EMBEDDED_SCRUB, env=embedded_env(tmp_path, port))
     assert result.returncode != 0
     assert "PORT" in result.stderr

@@ -11,6 +11,7 @@ PRODUCTION = {
     "SECRET_KEY": secrets.token_urlsafe(64),
     "ALLOWED_HOSTS": "courses.example.com",
     "DEBUG": "false",
+    "CACHE_URL": "redis://127.0.0.1:6379/14",
 }
 
 
