@@ -264,7 +264,9 @@ if GRADING_DEVICE not in {"cpu", "cuda"}:
 DATASET_DIR = Path(env_str("DATASET_DIR", str(VAR_DIR / "datasets")))
 SANDBOX_TMP_DIR = Path(env_str("SANDBOX_TMP_DIR", "/tmp/platform-sandbox"))  # noqa: S108
 SEED_DATA_DIR = BASE_DIR / "seeds" / "data"
-LAB_CATALOG_DIR = BASE_DIR / "labs" / "catalog"
+# The lab catalogue (labs/catalog.py); another folder only for tests' workers and for trying
+# a catalogue change on a staging worker.
+LAB_CATALOG_DIR = Path(env_str("LAB_CATALOG_DIR", str(BASE_DIR / "labs" / "catalog")))
 
 # Per learner: jobs waiting or running at once, and submissions per window.
 GRADING_MAX_ACTIVE_PER_LEARNER = env_int("GRADING_MAX_ACTIVE_PER_LEARNER", 3)
