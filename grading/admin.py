@@ -41,11 +41,13 @@ class SubmissionAdmin(admin.ModelAdmin):
         "learner",
         "status",
         "score",
+        "judge_version",
+        "tier",
         "deliveries",
         "created_at",
         "finished_at",
     )
-    list_filter = ("status", "lab", "kind", "created_at")
+    list_filter = ("status", "lab", "kind", "tier", "judge_version", "created_at")
     list_select_related = ("lab", "learner")
     search_fields = ("learner__username", "learner__email", "lab__slug", "message")
     date_hierarchy = "created_at"
