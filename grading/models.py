@@ -108,8 +108,8 @@ class Submission(GradingJob):
     # Which queue tier grades it: practice, or exam (grading.queues.lab_queue).
     tier = models.CharField(
         max_length=10,
-        choices=[(Tier.EXAM, _("exam")), (Tier.PRACTICE, _("practice"))],
-        default=Tier.PRACTICE,
+        choices=[(Tier.EXAM.value, _("exam")), (Tier.PRACTICE.value, _("practice"))],
+        default=Tier.PRACTICE.value,
     )
     source = models.TextField()  # the Python that runs (a notebook's code cells, joined)
     notebook = models.TextField(blank=True)  # the uploaded notebook, for the HTML report
@@ -187,7 +187,7 @@ class Regrade(GradingJob):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     tests = models.JSONField(default=list, blank=True)
 
-    tier = Tier.REGRADE
+    tier = Tier.REGRADE.value
 
     class Meta:
         ordering = ["submission", "judge_version"]
