@@ -102,6 +102,7 @@ def request_regrade(
                 status=Regrade.Status.QUEUED, score=None, message="", messages={},
                 finished_at=None, started_at=None, claim=None, deliveries=0, resends=0,
                 enqueued_at=now, requested_by=requested_by,
+                created_at=now,  # asked anew: its time in the queue starts now (expiry)
             )  # fmt: skip
         to_send = list(
             Regrade.objects.filter(

@@ -219,11 +219,14 @@ def test_asking_twice_queues_once_and_an_errored_regrade_is_queued_again(
     assert Regrade.objects.count() == 2
 
     failed = Regrade.objects.get(submission=first)
-    Regrade.objects.filter(pk=failed.pk).update(status=Regrade.Status.ERROR, deliveries=3)
+    Regrade.objects.filter(pk=failed.pk).update(
+        status=Regrade.Status.ERROR, deliveries=3, created_at=timezone.now() - timedelta(days=3)
+    )
     report = request_regrade(regrade_lab)
     assert report.queued == [failed.pk] and [job_id for _t, job_id, _q in broker] == [failed.pk]
     failed.refresh_from_db()
     assert failed.status == Regrade.Status.QUEUED and failed.deliveries == 0
+    assert failed.created_at > timezone.now() - timedelta(minutes=1)  # not expired at once
 
 
 @pytest.mark.django_db(transaction=True)
