@@ -376,13 +376,18 @@ def _apply_result(job: GradingJob, result: GradeResult, judge_version: int | Non
 
 def messages_of(outcome: TestOutcome | GradeResult) -> dict[str, str]:
     """The message of an engine outcome by language code. The engine gives ``message`` (the
-    Russian text) and may give ``messages``, a dict {language code: text} for the others."""
+    Russian text) and may give the others as ``messages``, a dict {language code: text}, or
+    as ``message_<code>`` attributes (``message_en``); {} when it gives none."""
     texts = getattr(outcome, "messages", None)
     found = {
         code: text
         for code, text in (texts.items() if isinstance(texts, dict) else ())
-        if isinstance(code, str) and isinstance(text, str)
+        if isinstance(code, str) and isinstance(text, str) and text
     }
+    for code, _name in settings.LANGUAGES:
+        text = getattr(outcome, f"message_{code}", None)
+        if isinstance(text, str) and text:
+            found.setdefault(code, text)
     return {settings.LANGUAGE_CODE: outcome.message, **found} if found else {}
 
 

@@ -85,7 +85,9 @@ def test_results_the_engine_gives_in_several_languages_are_stored_and_shown(clie
     tests = [
         outcome("identical", "Ожидалось 1.0.", en="Expected 1.0."),
         outcome("disjoint", "Только по-русски."),
+        outcome("touching", "Касание."),
     ]
+    tests[2].message_en = "Touching."  # the other shape the engine may use
     result = GradeResult(status="done", score=0.0, tests=tests, message="Проверка завершена.")
     result.messages = {"en": "Grading finished."}
     assert services.record_result(submission.pk, claim, result, judge_version=1)
@@ -94,13 +96,17 @@ def test_results_the_engine_gives_in_several_languages_are_stored_and_shown(clie
     assert submission.messages == {"ru": "Проверка завершена.", "en": "Grading finished."}
     assert submission.judge_version == 1
     stored = {r.name: r.messages for r in TestResult.objects.filter(submission=submission)}
-    assert stored == {"identical": {"ru": "Ожидалось 1.0.", "en": "Expected 1.0."}, "disjoint": {}}
+    assert stored == {
+        "identical": {"ru": "Ожидалось 1.0.", "en": "Expected 1.0."},
+        "disjoint": {},
+        "touching": {"ru": "Касание.", "en": "Touching."},
+    }
 
     client.force_login(alice)
     page = client.get(submission.get_absolute_url()).text
     assert "Ожидалось 1.0." in page and "Проверка завершена." in page
     english(client)
     page = client.get(submission.get_absolute_url()).text
-    assert "Expected 1.0." in page and "Grading finished." in page
+    assert "Expected 1.0." in page and "Grading finished." in page and "Touching." in page
     assert "Только по-русски." in page  # no English given: the Russian one, not nothing
     assert "Ожидалось 1.0." not in page

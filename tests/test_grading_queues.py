@@ -71,7 +71,7 @@ def publish_and_consume(connection: Connection, publish_to: list[str], listen: l
         with Consumer(channel, [queues[name] for name in listen], callbacks=[on_message]):
             channel.basic_qos(0, 1, False)
             for _ in publish_to:
-                connection.drain_events(timeout=5)
+                connection.drain_events(timeout=15)
     return received
 
 
@@ -91,10 +91,15 @@ def test_redis_hands_out_every_practice_job_before_a_regrade_sent_earlier(tmp_pa
 def test_the_filesystem_broker_of_make_run_serves_every_tier(tmp_path):
     folder = tmp_path / "broker"
     (folder / "control").mkdir(parents=True)
+    (folder / "processed").mkdir()
     options = {
         "data_folder_in": str(folder),
         "data_folder_out": str(folder),
         "control_folder": str(folder / "control"),
+        # Taken messages are moved to a folder of the test's own, not to tempfile's /tmp,
+        # which another test of the session may have pointed elsewhere.
+        "store_processed": True,
+        "processed_folder": str(folder / "processed"),
     }
     listen = worker_queues(["cpu"], default=False)
     with Connection("filesystem://", transport_options=options) as connection:
