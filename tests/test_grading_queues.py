@@ -4,6 +4,8 @@ and the filesystem broker of `make run`)."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from django.conf import settings
 from kombu import Connection, Consumer, Exchange, Producer, Queue
@@ -54,7 +56,10 @@ def test_the_redis_transport_is_told_to_read_queues_in_the_workers_order():
 
 
 def publish_and_consume(connection: Connection, publish_to: list[str], listen: list[str]) -> list:
-    queues = {name: Queue(name, Exchange(name, "direct"), routing_key=name) for name in listen}
+    # An exchange of this call's own: kombu's virtual transports (the filesystem one) keep
+    # their exchange tables per process, and other tests declare exchanges named as queues.
+    exchange = Exchange(f"tiers-{uuid.uuid4().hex}", "direct")
+    queues = {name: Queue(name, exchange, routing_key=name) for name in listen}
     received: list[str] = []
     with connection.channel() as channel:
         producer = Producer(channel)
@@ -71,7 +76,7 @@ def publish_and_consume(connection: Connection, publish_to: list[str], listen: l
         with Consumer(channel, [queues[name] for name in listen], callbacks=[on_message]):
             channel.basic_qos(0, 1, False)
             for _ in publish_to:
-                connection.drain_events(timeout=15)
+                connection.drain_events(timeout=10)
     return received
 
 
@@ -96,8 +101,7 @@ def test_the_filesystem_broker_of_make_run_serves_every_tier(tmp_path):
         "data_folder_in": str(folder),
         "data_folder_out": str(folder),
         "control_folder": str(folder / "control"),
-        # Taken messages are moved to a folder of the test's own, not to tempfile's /tmp,
-        # which another test of the session may have pointed elsewhere.
+        # Taken messages go to the test's own folder, not to the machine's /tmp.
         "store_processed": True,
         "processed_folder": str(folder / "processed"),
     }
