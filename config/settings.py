@@ -279,7 +279,12 @@ if _broker_scheme == "filesystem":
 else:
     # A job must come back if a worker dies without acknowledging it; one hour is far above
     # any lab's wall limit, so a long job is never delivered twice while it still runs.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # "priority": a worker reads its queues in the order it lists them (exam, practice,
+    # regrade; see grading/queues.py), where kombu's default, round-robin, would take turns.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3600,
+        "queue_order_strategy": "priority",
+    }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -292,7 +297,8 @@ CELERY_TASK_IGNORE_RESULT = CELERY_RESULT_BACKEND is None
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
-# The queues a worker may consume; routing by a lab's device lives in grading.
+# The practice queue of each lab device; grading.queues.lab_queue derives the exam and
+# regrade tiers from them (labs.cpu.exam, labs.cpu, labs.cpu.regrade) and routes every job.
 LAB_QUEUES = {"cpu": "labs.cpu", "gpu": "labs.gpu"}
 
 # --- Grading --------------------------------------------------------------------------------
@@ -303,14 +309,25 @@ if GRADING_DEVICE not in {"cpu", "cuda"}:
 DATASET_DIR = Path(env_str("DATASET_DIR", str(VAR_DIR / "datasets")))
 SANDBOX_TMP_DIR = Path(env_str("SANDBOX_TMP_DIR", "/tmp/platform-sandbox"))  # noqa: S108
 SEED_DATA_DIR = BASE_DIR / "seeds" / "data"
-LAB_CATALOG_DIR = BASE_DIR / "labs" / "catalog"
+# The lab catalogue (labs/catalog.py); another folder only for tests' workers and for trying
+# a catalogue change on a staging worker.
+LAB_CATALOG_DIR = Path(env_str("LAB_CATALOG_DIR", str(BASE_DIR / "labs" / "catalog")))
 
 # Per learner: jobs waiting or running at once, and submissions per window.
 GRADING_MAX_ACTIVE_PER_LEARNER = env_int("GRADING_MAX_ACTIVE_PER_LEARNER", 3)
 GRADING_MAX_PER_WINDOW = env_int("GRADING_MAX_PER_WINDOW", 20)
 GRADING_RATE_WINDOW_S = env_int("GRADING_RATE_WINDOW_S", 600)
+# A grading job runs at most this many times (claims by a worker); when a failure of the
+# worker's side (sandbox, a dead worker, a lost message) has used them all, the job ends as an
+# internal error. A job given back is sent again after GRADING_RETRY_DELAY_S; one that no
+# worker took within GRADING_QUEUE_EXPIRY_S ends as an error too.
+GRADING_MAX_ATTEMPTS = env_int("GRADING_MAX_ATTEMPTS", 3)
+GRADING_RETRY_DELAY_S = env_int("GRADING_RETRY_DELAY_S", 15)
+GRADING_QUEUE_EXPIRY_S = env_int("GRADING_QUEUE_EXPIRY_S", 6 * 3600)
+if GRADING_MAX_ATTEMPTS < 1:
+    raise ImproperlyConfigured("GRADING_MAX_ATTEMPTS: expected at least 1")
 CELERY_BEAT_SCHEDULE = {
-    "sweep-stuck-submissions": {"task": "grading.sweep_stuck_submissions", "schedule": 60.0},
+    "sweep-stuck-jobs": {"task": "grading.sweep_stuck_jobs", "schedule": 60.0},
     # Abandoned timed attempts close at their deadline even if nobody opens them again.
     "close-expired-attempts": {
         "task": "assessments.tasks.close_expired_attempts",

@@ -98,8 +98,11 @@ def prepare_data(say: Callable[[str], None]) -> None:
 
 
 def child_commands(host: str, port: int) -> list[list[str]]:
+    from grading.queues import worker_queues
+
     python = sys.executable
-    queues = ",".join(["default", *settings.LAB_QUEUES.values()])
+    # Every tier of every device, in the order the worker must prefer them.
+    queues = ",".join(worker_queues())
     var_dir = Path(settings.VAR_DIR)
     return [
         [

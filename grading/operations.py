@@ -10,25 +10,24 @@ from __future__ import annotations
 
 import logging
 
-from django.conf import settings
 from django.db.models import F
 from kombu import Connection
-from kombu.exceptions import ChannelError, OperationalError
 
 from config.celery import app as celery_app
+from grading import queues
 from grading.models import Submission
 
 logger = logging.getLogger(__name__)
 
-# Errors that mean "the broker cannot be reached or read", not a bug of ours.
-BROKER_ERRORS = (OperationalError, ConnectionError, OSError, TimeoutError)
+BROKER_ERRORS = queues.BROKER_ERRORS
 # A broker that is down is not retried: the page must answer within a second or two.
 CONNECT_RETRIES = 0
 
 
 def configured_queues() -> list[str]:
-    """The queues grading uses: Celery's default one and one per lab device."""
-    return ["default", *settings.LAB_QUEUES.values()]
+    """The queues grading uses: Celery's default one, then each lab device's exam, practice
+    and regrade queues (grading/queues.py), in the order workers prefer them."""
+    return queues.worker_queues()
 
 
 def workers_by_queue(
@@ -44,39 +43,29 @@ def workers_by_queue(
     except BROKER_ERRORS as error:
         logger.warning("the broker did not answer the workers' inspection: %s", error)
         return None
-    for hostname, queues in (replies or {}).items():
-        for queue in queues or []:
+    for hostname, consumed in (replies or {}).items():
+        for queue in consumed or []:
             by_queue.setdefault(queue["name"], []).append(hostname)
     return {name: sorted(hosts) for name, hosts in by_queue.items()}
 
 
 def queue_lengths(connection: Connection | None = None) -> dict[str, int | None]:
     """Messages waiting in each configured queue (not those a worker has taken and not yet
-    acknowledged); None for a queue whose length the broker could not give.
-
-    A passive declare asks the transport for the count: on Redis the LLEN of the queue's
-    lists (one per priority step), on the filesystem broker the message files of that queue.
-    """
-    lengths: dict[str, int | None] = {}
-    try:
-        with _connection(connection) as conn:
-            channel = conn.default_channel
-            for name in configured_queues():
-                try:
-                    lengths[name] = channel.queue_declare(queue=name, passive=True).message_count
-                except ChannelError:
-                    lengths[name] = 0  # Redis keeps no empty queue: nothing is waiting
-    except BROKER_ERRORS as error:
-        logger.warning("the broker did not answer the queue lengths: %s", error)
-    return {name: lengths.get(name) for name in configured_queues()}
+    acknowledged); None for a queue whose length the broker could not give."""
+    return queues.queue_lengths(configured_queues(), connection, retries=CONNECT_RETRIES)
 
 
 def recent_failures(limit: int = 20) -> list[Submission]:
-    """The latest submissions that failed to run or timed out, newest first, with their
-    messages; the learners' code and outputs are left in the database."""
+    """The latest submissions that failed to run, timed out or could not be graded (an
+    internal error, whose cause is in ``internal_error``), newest first, with their messages;
+    the learners' code and outputs are left in the database."""
     return list(
         Submission.objects.filter(
-            status__in=[Submission.Status.FAILED, Submission.Status.TIMED_OUT]
+            status__in=[
+                Submission.Status.FAILED,
+                Submission.Status.TIMED_OUT,
+                Submission.Status.ERROR,
+            ]
         )
         .select_related("lab", "learner")
         .defer("source", "notebook", "stdout", "stderr")

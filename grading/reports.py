@@ -4,6 +4,8 @@ first cell that holds the grade and the per-test results."""
 from __future__ import annotations
 
 import nbformat
+from django.utils import translation
+from django.utils.translation import gettext as _
 from nbconvert import HTMLExporter
 from nbformat.v4 import new_markdown_cell, new_notebook
 
@@ -15,16 +17,21 @@ def notebook_report_html(submission: Submission) -> str:
         notebook = nbformat.reads(submission.notebook, as_version=4)
     except Exception:  # an unreadable notebook was refused at submission; be safe anyway
         notebook = new_notebook()
+    language = translation.get_language()
     rows = "\n".join(
-        f"| {'✅' if r.passed else '❌'} | {_cell(r.title)} | {r.weight:g} | {_cell(r.message)} |"
+        f"| {'✅' if r.passed else '❌'} | {_cell(r.title)} | {r.weight:g} "
+        f"| {_cell(r.message_in(language))} |"
         for r in submission.results.all()
     )
     score = f"{submission.score:.0%}" if submission.score is not None else "—"
+    heading = _("Grading result: %(lab)s") % {"lab": submission.lab.title}
+    status, score_label = _("Status"), _("Score")
+    columns = " | ".join([_("Test"), _("Weight"), _("Message")])
     summary = (
-        f"# Результат проверки: {submission.lab.title}\n\n"
-        f"**Статус:** {submission.get_status_display()} · **Оценка:** {score}\n\n"
-        f"{_cell(submission.message)}\n\n"
-        "| | Тест | Вес | Сообщение |\n|---|---|---|---|\n" + rows
+        f"# {heading}\n\n"
+        f"**{status}:** {submission.get_status_display()} · **{score_label}:** {score}\n\n"
+        f"{_cell(submission.message_in(language))}\n\n"
+        f"| | {columns} |\n|---|---|---|---|\n" + rows
     )
     notebook.cells.insert(0, new_markdown_cell(summary))
     exporter = HTMLExporter(template_name="classic")

@@ -1,38 +1,52 @@
-"""Celery tasks: ids in, a plain function inside (grading/jobs.py, grading/services.py)."""
+"""Celery tasks: ids in, a plain function inside (grading/jobs.py, grading/services.py).
+
+The row's attempt budget (GRADING_MAX_ATTEMPTS) bounds how often a job runs, whatever Celery
+does: a redelivered or retried message of a job whose attempts are spent ends it as an error.
+"""
 
 import logging
 import threading
 
 from celery import shared_task
 from celery.signals import worker_process_init, worker_process_shutdown
+from django.conf import settings
 
-from grading.jobs import JobOutcome, run_grading
+from grading import jobs, queues, services
 
 logger = logging.getLogger(__name__)
 
-RETRY_DELAY_S = 15
+# Celery's own cap, above what the row's budget allows: a job another live worker holds is
+# looked at again every GRADING_RETRY_DELAY_S until that worker ends or is taken for dead.
+MAX_CELERY_RETRIES = 20
+JOB_TASK_OPTIONS = {
+    "bind": True,
+    # Acknowledged once done, and given back to the queue if the pool process dies mid-job:
+    # the next delivery takes the dead holder's claim over (one more attempt).
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "max_retries": MAX_CELERY_RETRIES,
+}
 
 
-@shared_task(
-    bind=True,
-    name="grading.grade_submission",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    max_retries=20,
-)
+@shared_task(name=queues.GRADE_SUBMISSION_TASK, **JOB_TASK_OPTIONS)
 def grade_submission(self, submission_id: int) -> str:
-    outcome = run_grading(submission_id, worker=self.request.hostname or "worker")
-    if outcome is JobOutcome.RETRY:
-        # Another delivery holds a live claim, or the sandbox failed: look again later.
-        raise self.retry(countdown=RETRY_DELAY_S)
+    outcome = jobs.run_submission(submission_id, worker=self.request.hostname or "worker")
+    if outcome is jobs.JobOutcome.RETRY:
+        raise self.retry(countdown=settings.GRADING_RETRY_DELAY_S)
     return outcome.value
 
 
-@shared_task(name="grading.sweep_stuck_submissions")
-def sweep_stuck_submissions() -> dict:
-    from grading.services import sweep_stuck_submissions as sweep
+@shared_task(name=queues.REGRADE_TASK, **JOB_TASK_OPTIONS)
+def regrade_submission(self, regrade_id: int) -> str:
+    outcome = jobs.run_regrade(regrade_id, worker=self.request.hostname or "worker")
+    if outcome is jobs.JobOutcome.RETRY:
+        raise self.retry(countdown=settings.GRADING_RETRY_DELAY_S)
+    return outcome.value
 
-    return sweep()
+
+@shared_task(name=queues.SWEEP_TASK)
+def sweep_stuck_jobs() -> dict:
+    return services.sweep_stuck_jobs()
 
 
 @worker_process_init.connect

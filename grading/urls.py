@@ -3,6 +3,8 @@ from django.urls import path
 from grading import views
 
 urlpatterns = [
+    path("labs/", views.lab_list, name="lab_list"),
+    path("labs/<slug:slug>/", views.lab_detail, name="lab_detail"),
     path("labs/<slug:slug>/submit/", views.submit, name="submit_solution"),
     path("submissions/<int:submission_id>/", views.submission_detail, name="submission_detail"),
     path(

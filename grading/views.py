@@ -1,4 +1,11 @@
+"""The learner's side of grading: the lab list with each learner's best score, a lab's page
+(statement, editor, their submissions), submitting, and a submission's page with its results
+as they arrive and, once a newer judge has regraded it, the new result beside the original."""
+
+from __future__ import annotations
+
 from django.contrib import messages
+from django.db.models import Max, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -6,10 +13,52 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 
 from accounts.access import login_required
+from courses.highlighting import render_markdown
 from grading.access import get_submission_for_user
 from grading.forms import SubmissionForm
+from grading.models import Regrade, Submission
 from grading.services import RateLimited, Upload, queue_position, submit_solution
 from labs.models import Lab
+
+# The regrades a learner sees: those that produced a result (an internal error is the
+# operators' to re-run, not news for the learner).
+SHOWN_REGRADES = (Regrade.Status.DONE, Regrade.Status.FAILED, Regrade.Status.TIMED_OUT)
+
+
+@login_required
+def lab_list(request: HttpRequest) -> HttpResponse:
+    labs = (
+        Lab.objects.live()
+        .select_related("course")
+        .annotate(best_score=Max("submissions__score", filter=Q(submissions__learner=request.user)))
+        .order_by("course__title", "ticket_number", "slug")
+    )
+    return render(request, "labs/lab_list.html", {"labs": labs})
+
+
+@login_required
+def lab_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    lab = get_object_or_404(Lab.objects.live().select_related("course"), slug=slug)
+    history = list(
+        Submission.objects.filter(lab=lab, learner=request.user)
+        .only("id", "status", "score", "created_at", "kind", "lab_id")
+        .order_by("-created_at")[:50]
+    )
+    last_source = (
+        Submission.objects.filter(lab=lab, learner=request.user)
+        .exclude(source="")
+        .values_list("source", flat=True)
+        .first()
+    )
+    scores = [s.score for s in history if s.score is not None]
+    context = {
+        "lab": lab,
+        "statement_html": render_markdown(lab.statement),
+        "form": SubmissionForm(initial={"source": last_source or lab.starter_code}),
+        "history": history,
+        "best_score": max(scores) if scores else None,
+    }
+    return render(request, "labs/lab_detail.html", context)
 
 
 @login_required
@@ -36,7 +85,20 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(submission)
 
 
-def _status_context(submission) -> dict:
+def regrade_history(submission: Submission) -> list[dict]:
+    """The regrades of a submission that produced a result, oldest first, each with the score
+    it replaced on the page ("was"): the original's for the first, the previous one's after."""
+    shown = submission.regrades.filter(status__in=SHOWN_REGRADES).order_by(
+        "judge_version", "finished_at"
+    )
+    history, previous = [], submission.score
+    for regrade in shown:
+        history.append({"regrade": regrade, "was": previous})
+        previous = regrade.score
+    return history
+
+
+def _status_context(submission: Submission) -> dict:
     results = list(submission.results.all())
     done = len(results)
     total = submission.tests_total or len(submission.lab.tests) or 1
@@ -46,6 +108,7 @@ def _status_context(submission) -> dict:
         "artifacts": list(submission.artifacts.only("id", "name", "content_type")),
         "position": queue_position(submission),
         "progress": 100 if submission.is_final else int(100 * done / total),
+        "regrades": regrade_history(submission) if submission.is_final else [],
     }
 
 

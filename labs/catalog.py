@@ -2,7 +2,9 @@
 
 A lab folder holds:
 - ``lab.toml``: title, the course and exam ticket it comes from, the device it needs, its
-  limits and (optionally) extra read-only paths its jobs need;
+  limits, and ``judge_version`` (an integer, 1 if absent): raise it whenever a change to the
+  judge or probe changes what a stored submission deserves, so that `manage.py regrade` can
+  re-run the submissions graded by an older version;
 - ``statement.md``: what the learner reads (the ticket's task, the contract of
   shared/specs/labs.md, the limits and every threshold the judge applies);
 - ``solution.py``: the starter file learners begin from;
@@ -49,6 +51,7 @@ class LabSpec:
     folder: Path
     limits: dict[str, float] = field(default_factory=dict)
     topics: tuple[str, ...] = ()  # topic slugs of seeds/topic_rules.toml
+    judge_version: int = 1
 
     @property
     def statement(self) -> str:
@@ -119,6 +122,9 @@ def load_lab_folder(folder: Path) -> LabSpec:
     ]
     if bad:
         raise CatalogError(f"{where}/lab.toml: limits must be positive numbers: {bad}")
+    judge_version = data.get("judge_version", 1)
+    if type(judge_version) is not int or judge_version < 1:
+        raise CatalogError(f"{where}/lab.toml: judge_version must be a positive integer")
     for name in ("statement.md", "solution.py", "probe.py", "judge.py", "reference.py"):
         if not (folder / name).exists():
             raise CatalogError(f"{where}: {name} is missing")
@@ -131,6 +137,7 @@ def load_lab_folder(folder: Path) -> LabSpec:
         limits=limits,
         folder=folder,
         topics=tuple(data.get("topics", ())),
+        judge_version=judge_version,
     )
 
 

@@ -30,6 +30,8 @@ class Lab(models.Model):
     starter_code = models.TextField(_("starter code"))
     limits = models.JSONField(default=dict)
     tests = models.JSONField(default=list)  # [{"name", "weight", "title"}] from the judge
+    # lab.toml's judge_version: results graded by an older one may be regraded.
+    judge_version = models.PositiveIntegerField(default=1)
     topics = models.ManyToManyField(Topic, related_name="labs", blank=True)
     catalog_hash = models.CharField(max_length=64)
     synced_at = models.DateTimeField(auto_now=True)
@@ -47,9 +49,3 @@ class Lab(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("lab_detail", args=[self.slug])
-
-    @property
-    def queue(self) -> str:
-        from django.conf import settings
-
-        return settings.LAB_QUEUES[self.device]

@@ -43,6 +43,7 @@ def sync_labs(specs: list[LabSpec] | None = None) -> SyncReport:
             "starter_code": spec.starter_code,
             "limits": spec.limits,
             "tests": [{"name": t.name, "weight": t.weight, "title": t.title} for t in spec.tests],
+            "judge_version": spec.judge_version,
             "catalog_hash": spec.content_hash(),
             "retired_at": None,
         }

@@ -2,8 +2,7 @@ from django.urls import path
 
 from labs import views
 
+# The lab list and each lab's page are grading's (grading/urls.py), under the same labs/ prefix.
 urlpatterns = [
-    path("", views.lab_list, name="lab_list"),
-    path("<slug:slug>/", views.lab_detail, name="lab_detail"),
     path("<slug:slug>/handout.ipynb", views.lab_handout, name="lab_handout"),
 ]

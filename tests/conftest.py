@@ -7,9 +7,11 @@ or a browser see committed data only, so they use `transactional_db` / `live_ser
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -93,19 +95,51 @@ def database_url_for_subprocess() -> str:
     return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
 
 
+# A copy of dl-07-iou whose judge is one version newer: the session's worker grades with it,
+# so that regrading can be tried end to end without touching the real catalogue.
+REGRADE_LAB_SLUG = "regrade-iou"
+
+
 @pytest.fixture(scope="session")
-def celery_worker_process(django_db_setup, django_db_blocker) -> Iterator[subprocess.Popen]:
-    """A real `celery worker` process on the real broker, using the test database."""
+def worker_lab_catalog(tmp_path_factory) -> Path:
+    """The catalogue the session's worker reads: the project's labs, plus REGRADE_LAB_SLUG."""
+    import shutil
+
+    catalog = tmp_path_factory.mktemp("lab-catalog")
+    for folder in Path(settings.LAB_CATALOG_DIR).iterdir():
+        if (folder / "lab.toml").exists():
+            shutil.copytree(
+                folder, catalog / folder.name, ignore=shutil.ignore_patterns("__pycache__")
+            )
+    newer = catalog / REGRADE_LAB_SLUG
+    shutil.copytree(catalog / "dl-07-iou", newer)
+    toml = (newer / "lab.toml").read_text(encoding="utf-8")
+    version = tomllib.loads(toml).get("judge_version", 1) + 1
+    toml = re.sub(r"(?m)^judge_version\s*=.*\n", "", toml)
+    (newer / "lab.toml").write_text(f"judge_version = {version}\n" + toml, encoding="utf-8")
+    return catalog
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(
+    django_db_setup, django_db_blocker, worker_lab_catalog
+) -> Iterator[subprocess.Popen]:
+    """A real `celery worker` process on the real broker, using the test database, listening
+    to every queue in the order production workers do, with the catalogue of
+    ``worker_lab_catalog``."""
     from config.celery import app
 
     if not settings.CELERY_BROKER_URL.startswith("redis"):
         pytest.skip("integration tests need CELERY_BROKER_URL=redis://... (make test sets it)")
-    queues = ",".join(["default", *settings.LAB_QUEUES.values()])
+    from grading.queues import worker_queues
+
+    queues = ",".join(worker_queues())
     app.control.purge()
     env = {
         **os.environ,
         "DATABASE_URL": database_url_for_subprocess(),
         "PYTHONUNBUFFERED": "1",
+        "LAB_CATALOG_DIR": str(worker_lab_catalog),
     }
     log_path = PROJECT_DIR / "var" / "test-celery-worker.log"
     log_path.parent.mkdir(exist_ok=True)

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from django.conf import settings
 from django.core.management import get_commands
+
+from grading.queues import Tier, lab_queue, worker_queues
 
 COMPOSE = Path(__file__).resolve().parent.parent / "docker-compose.yml"
 APP_SERVICES = {"migrate", "web", "beat", "worker-cpu", "worker-gpu"}
@@ -65,17 +66,22 @@ def celery_argv(service: dict) -> list[str]:
     return argv
 
 
-def queues_of(service: dict) -> set[str]:
+def queues_of(service: dict) -> list[str]:
     argv = celery_argv(service)
     assert argv[3] == "worker"
-    return set(argv[argv.index("--queues") + 1].split(","))
+    return argv[argv.index("--queues") + 1].split(",")
 
 
-def test_the_workers_consume_the_lab_queues_the_project_routes_to(services):
-    known = {"default", *settings.LAB_QUEUES.values()}
-    assert settings.LAB_QUEUES["cpu"] in queues_of(services["worker-cpu"])
-    assert queues_of(services["worker-gpu"]) == {settings.LAB_QUEUES["gpu"]}
-    assert queues_of(services["worker-cpu"]) <= known
+def test_the_workers_consume_every_tier_of_their_device_in_priority_order(services):
+    # The order matters: with Redis's "priority" queue order a worker takes a job from the
+    # first of its queues that holds one (exam, then practice, then regrade).
+    assert queues_of(services["worker-cpu"]) == worker_queues(["cpu"])
+    assert queues_of(services["worker-gpu"]) == worker_queues(["gpu"], default=False)
+    assert queues_of(services["worker-cpu"])[1:] == [
+        lab_queue("cpu", Tier.EXAM),
+        lab_queue("cpu", Tier.PRACTICE),
+        lab_queue("cpu", Tier.REGRADE),
+    ]
 
 
 def test_beat_runs_the_projects_celery_app(services):

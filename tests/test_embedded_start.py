@@ -71,6 +71,25 @@ def describe(pid: int) -> str:
         return str(pid)
 
 
+GRADE_THROUGH_THE_EMBEDDED_BROKER = """
+import time
+from django.contrib.auth.models import User
+from grading.models import Submission
+from grading.services import submit_solution
+from labs.catalog import load_lab
+from labs.models import Lab
+
+lab = Lab.objects.get(slug="dl-07-iou")
+source = (load_lab(lab.slug).folder / "reference.py").read_text()
+submission = submit_solution(User.objects.get(username="learner"), lab, source=source)
+deadline = time.monotonic() + 180
+while not submission.is_final and time.monotonic() < deadline:
+    time.sleep(0.5)
+    submission.refresh_from_db()
+print(submission.status, submission.score)
+"""
+
+
 @pytest.mark.slow
 @pytest.mark.integration
 def test_it_serves_the_site_and_a_worker_with_no_external_server(tmp_path):
@@ -108,6 +127,13 @@ def test_it_serves_the_site_and_a_worker_with_no_external_server(tmp_path):
             cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=90,
         )  # fmt: skip
         assert sent.stdout.strip().splitlines()[-1] == "sqlite", sent.stderr
+
+        # A learner's submission is routed to its tier's queue and graded by that worker.
+        graded = subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", GRADE_THROUGH_THE_EMBEDDED_BROKER],
+            cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=200,
+        )  # fmt: skip
+        assert graded.stdout.strip().splitlines()[-1] == "done 1.0", graded.stderr[-3000:]
 
         # A second start from the same folder is refused with a clear message.
         second = run_manage("runall", scrub=EMBEDDED_SCRUB, env=embedded_env(tmp_path, free_port()))

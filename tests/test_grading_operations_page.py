@@ -53,7 +53,7 @@ def test_an_admin_sees_the_workers_online_per_queue(celery_worker_process, clien
     response = client.get(OPERATIONS_URL)
     assert response.status_code == 200
     hostname = f"pytest-{os.getpid()}@{os.uname().nodename}"
-    for name in ["default", "labs.cpu", "labs.gpu"]:
+    for name in QUEUES:
         row = queue_row(response, name)
         assert hostname in row["workers"]
         assert isinstance(row["length"], int)
@@ -77,11 +77,7 @@ def test_the_page_lists_recent_failures_with_their_messages(client, ada, alice, 
     assert "Проверка завершена." not in page
     assert [s.status for s in response.context["failures"]] == ["timed_out", "failed"]
     # Every configured queue has a row, whatever the broker says about it.
-    assert [queue["name"] for queue in response.context["queues"]][:3] == [
-        "default",
-        "labs.cpu",
-        "labs.gpu",
-    ]
+    assert [queue["name"] for queue in response.context["queues"]][: len(QUEUES)] == QUEUES
     assert "Состояние проверки решений" in page  # the title, through the Russian catalog
 
 
@@ -117,23 +113,34 @@ def idle_broker(request, tmp_path: Path):
             yield connection
 
 
+QUEUES = [
+    "default",
+    "labs.cpu.exam",
+    "labs.gpu.exam",
+    "labs.cpu",
+    "labs.gpu",
+    "labs.cpu.regrade",
+    "labs.gpu.regrade",
+]
+
+
 @pytest.mark.integration
 def test_queue_lengths_count_the_jobs_waiting_on_the_broker(idle_broker):
-    assert operations.queue_lengths(idle_broker) == {"default": 0, "labs.cpu": 0, "labs.gpu": 0}
-    for queue in ["labs.cpu", "labs.cpu", "default"]:
+    assert operations.queue_lengths(idle_broker) == dict.fromkeys(QUEUES, 0)
+    for queue in ["labs.cpu", "labs.cpu", "default", "labs.gpu.regrade"]:
         grade_submission.apply_async(args=[0], queue=queue, connection=idle_broker)
-    assert operations.queue_lengths(idle_broker) == {"default": 1, "labs.cpu": 2, "labs.gpu": 0}
+    assert operations.queue_lengths(idle_broker) == {
+        **dict.fromkeys(QUEUES, 0), "default": 1, "labs.cpu": 2, "labs.gpu.regrade": 1,
+    }  # fmt: skip
     assert operations.workers_by_queue(timeout=0.5, connection=idle_broker) == {
-        "default": [],
-        "labs.cpu": [],
-        "labs.gpu": [],
+        name: [] for name in QUEUES
     }
 
 
 def test_a_broker_that_does_not_answer_is_reported_as_unknown():
     nobody = Connection(f"redis://127.0.0.1:{free_port()}/0")
     assert operations.workers_by_queue(timeout=0.5, connection=nobody) is None
-    assert operations.queue_lengths(nobody) == {"default": None, "labs.cpu": None, "labs.gpu": None}
+    assert operations.queue_lengths(nobody) == dict.fromkeys(QUEUES, None)
 
 
 @pytest.mark.django_db

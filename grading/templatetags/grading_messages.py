@@ -1,0 +1,18 @@
+"""``{{ result|in_viewer_language }}``: a stored grading message in the language the page is
+shown in, falling back to the Russian ``message`` (grading.models.message_in). Works on a
+Submission, a Regrade, a TestResult or a regrade's per-test dict."""
+
+from django import template
+from django.utils import translation
+
+from grading.models import message_in
+
+register = template.Library()
+
+
+@register.filter
+def in_viewer_language(item) -> str:
+    language = translation.get_language()
+    if isinstance(item, dict):
+        return message_in(item.get("message", ""), item.get("messages"), language)
+    return item.message_in(language)
