@@ -249,6 +249,9 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 # The queues a worker may consume; routing by a lab's device lives in grading.
 LAB_QUEUES = {"cpu": "labs.cpu", "gpu": "labs.gpu"}
+# Exam submissions of each device: workers list them first so an exam never waits behind a
+# practice burst (grading.services.queue_for routes to them).
+EXAM_LAB_QUEUES = {device: f"{queue}.exam" for device, queue in LAB_QUEUES.items()}
 
 # --- Grading --------------------------------------------------------------------------------
 # The device this worker's jobs get: "cuda" on GPU nodes (docker-compose's worker-gpu).

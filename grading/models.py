@@ -26,6 +26,11 @@ class Submission(models.Model):
 
     FINAL = (Status.DONE, Status.FAILED, Status.TIMED_OUT, Status.REJECTED)
 
+    class Purpose(models.TextChoices):
+        PRACTICE = "practice", _("practice")
+        # Sent from inside an exam session: counts for the exam only, graded ahead of practice.
+        EXAM = "exam", _("exam")
+
     class Kind(models.TextChoices):
         EDITOR = "editor", _("editor")
         PYTHON = "py", "solution.py"
@@ -36,6 +41,9 @@ class Submission(models.Model):
     )
     lab = models.ForeignKey(Lab, on_delete=models.PROTECT, related_name="submissions")
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.EDITOR)
+    purpose = models.CharField(
+        max_length=10, choices=Purpose.choices, default=Purpose.PRACTICE, db_index=True
+    )
     source = models.TextField()  # the Python that runs (a notebook's code cells, joined)
     notebook = models.TextField(blank=True)  # the uploaded notebook, for the HTML report
     status = models.CharField(

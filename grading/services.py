@@ -63,9 +63,11 @@ def submit_solution(
     *,
     source: str | None = None,
     upload: Upload | None = None,
+    purpose: str = Submission.Purpose.PRACTICE,
 ) -> Submission:
     """Create a submission and queue it once the transaction commits. A file that cannot be
-    graded gives a REJECTED submission carrying the reason, queued nowhere."""
+    graded gives a REJECTED submission carrying the reason, queued nowhere. An exam
+    submission (``purpose=EXAM``) goes to the lab device's exam queue, ahead of practice."""
     check_rate_limit(learner)
     kind, notebook = Submission.Kind.EDITOR, ""
     try:
@@ -89,6 +91,7 @@ def submit_solution(
             learner=learner,
             lab=lab,
             kind=kind,
+            purpose=purpose,
             source="",
             status=Submission.Status.REJECTED,
             message=str(refusal),
@@ -99,13 +102,23 @@ def submit_solution(
             learner=learner,
             lab=lab,
             kind=kind,
+            purpose=purpose,
             source=source,
             notebook=notebook,
             tests_total=len(lab.tests),
             enqueued_at=timezone.now(),
         )
-        transaction.on_commit(lambda: enqueue(submission.pk, lab.queue))
+        queue = queue_for(lab, purpose)
+        transaction.on_commit(lambda: enqueue(submission.pk, queue))
     return submission
+
+
+def queue_for(lab: Lab, purpose: str) -> str:
+    """The queue of a submission: `labs.<device>.exam` for exam submissions (workers consume
+    it first), the lab's own queue for practice."""
+    if purpose == Submission.Purpose.EXAM:
+        return settings.EXAM_LAB_QUEUES[lab.device]
+    return lab.queue
 
 
 def enqueue(submission_id: int, queue: str) -> None:
@@ -238,7 +251,7 @@ def sweep_stuck_submissions(now=None) -> dict[str, int]:
         if Submission.objects.filter(
             pk=submission.pk, status=Submission.Status.QUEUED, enqueued_at=submission.enqueued_at
         ).update(enqueued_at=now):
-            enqueue(submission.pk, submission.lab.queue)
+            enqueue(submission.pk, queue_for(submission.lab, submission.purpose))
             requeued += 1
     timed_out = 0
     for submission in Submission.objects.filter(status=Submission.Status.RUNNING).select_related(

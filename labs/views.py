@@ -13,7 +13,13 @@ def lab_list(request: HttpRequest) -> HttpResponse:
     labs = (
         Lab.objects.live()
         .select_related("course")
-        .annotate(best_score=Max("submissions__score", filter=Q(submissions__learner=request.user)))
+        .annotate(
+            best_score=Max(
+                "submissions__score",
+                # Exam submissions count for their exam only, not for practice.
+                filter=Q(submissions__learner=request.user, submissions__purpose="practice"),
+            )
+        )
         .order_by("course__title", "ticket_number", "slug")
     )
     return render(request, "labs/lab_list.html", {"labs": labs})
@@ -26,12 +32,12 @@ def lab_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
     lab = get_object_or_404(Lab.objects.live().select_related("course"), slug=slug)
     history = list(
-        Submission.objects.filter(lab=lab, learner=request.user)
+        Submission.objects.filter(lab=lab, learner=request.user, purpose=Submission.Purpose.PRACTICE)
         .only("id", "status", "score", "created_at", "kind", "lab_id")
         .order_by("-created_at")[:50]
     )
     last_source = (
-        Submission.objects.filter(lab=lab, learner=request.user)
+        Submission.objects.filter(lab=lab, learner=request.user, purpose=Submission.Purpose.PRACTICE)
         .exclude(source="")
         .values_list("source", flat=True)
         .first()

@@ -72,9 +72,13 @@ def queues_of(service: dict) -> set[str]:
 
 
 def test_the_workers_consume_the_lab_queues_the_project_routes_to(services):
-    known = {"default", *settings.LAB_QUEUES.values()}
+    known = {"default", *settings.LAB_QUEUES.values(), *settings.EXAM_LAB_QUEUES.values()}
     assert settings.LAB_QUEUES["cpu"] in queues_of(services["worker-cpu"])
-    assert queues_of(services["worker-gpu"]) == {settings.LAB_QUEUES["gpu"]}
+    assert settings.EXAM_LAB_QUEUES["cpu"] in queues_of(services["worker-cpu"])
+    assert queues_of(services["worker-gpu"]) == {
+        settings.EXAM_LAB_QUEUES["gpu"],
+        settings.LAB_QUEUES["gpu"],
+    }
     assert queues_of(services["worker-cpu"]) <= known
 
 
