@@ -257,7 +257,9 @@ def _solve(bank: Bank, candidates, count: int) -> list[tuple[int, int, int]] | N
         items = (*bank.questions[a].topics, *bank.questions[b].topics, *bank.tasks[p].topics)
         for topic, times in Counter(items).items():
             by_topic.setdefault(topic, []).extend([variable] * times)
-    objective = [cost * variable for variable, (_, _, _, cost) in zip(chosen, candidates, strict=True)]
+    objective = [
+        cost * variable for variable, (_, _, _, cost) in zip(chosen, candidates, strict=True)
+    ]
     problem += pulp.lpSum(chosen) == count
     for variables in by_question.values():
         problem += pulp.lpSum(variables) <= 1
@@ -324,7 +326,9 @@ def balance_report(bank: Bank, tickets: Sequence[AssembledTicket], seed: int) ->
     keep the same hard rules (no repeats, near-duplicates apart, tasks even)."""
     figures = _figures(bank, tickets)
     rng = random.Random(seed)  # noqa: S311
-    draws = [_figures(bank, _random_set(bank, len(tickets), rng)) for _ in range(RANDOM_BASELINE_DRAWS)]
+    draws = [
+        _figures(bank, _random_set(bank, len(tickets), rng)) for _ in range(RANDOM_BASELINE_DRAWS)
+    ]
     draws = [d for d in draws if d]
     if draws:
         figures["random_sets"] = {

@@ -25,6 +25,7 @@ from django.db.models import Max, Sum
 
 from assessments.models import PracticalTask, TicketTheoryQuestion
 from courses.models import Course, QAItem
+from courses.queries import course_qa_items
 from exams.assembly import Bank, BankQuestion, BankTask
 from labs.models import Lab
 
@@ -50,13 +51,7 @@ def percentile_ranks(values: Sequence[float]) -> list[float]:
 
 
 def load_bank(course: Course) -> Bank:
-    qa_items = list(
-        QAItem.objects.live()
-        .filter(collection__courses=course)
-        .distinct()
-        .order_by("pk")
-        .prefetch_related("topics")
-    )
+    qa_items = list(course_qa_items(course).order_by("pk").prefetch_related("topics"))
     seed_questions = list(
         TicketTheoryQuestion.objects.live()
         .filter(ticket__course=course, ticket__retired_at__isnull=True)
@@ -83,7 +78,9 @@ def load_bank(course: Course) -> Bank:
                 key=key,
                 text=text,
                 topics=tuple(topics),
-                difficulty=round(difficulty if difficulty is not None else (by_answer + by_asks) / 2, 4),
+                difficulty=round(
+                    difficulty if difficulty is not None else (by_answer + by_asks) / 2, 4
+                ),
                 measured=difficulty is not None,
             )
         )

@@ -63,7 +63,12 @@ class Ticket(models.Model):
     task_text = models.TextField(_("practical task"))
     task_reference = models.TextField(_("reference solution"), blank=True)
     lab = models.ForeignKey(
-        Lab, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("lab")
+        Lab,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("lab"),
     )
     practical_task = models.ForeignKey(
         PracticalTask, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
