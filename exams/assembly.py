@@ -191,7 +191,6 @@ def _pair_count(bank: Bank) -> int:
 
 def _target(bank: Bank, count: int, largest: int) -> float:
     """The ticket difficulty (sum of three items) every ticket should be close to."""
-    low, high = task_counts(count, len(bank.tasks))
     task_mean = statistics.fmean(t.difficulty for t in bank.tasks)
     question_mean = statistics.fmean(q.difficulty for q in bank.questions)
     if count == largest and count > 1:

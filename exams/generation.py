@@ -63,7 +63,7 @@ def assembly_as_json(course: Course, assembly: Assembly) -> dict:
                         "measured": q.measured,
                     }
                     for q in ticket.questions
-                ],  # fmt: skip
+                ],
                 "practical": {
                     "id": ticket.task.key,
                     "text": ticket.task.text,

@@ -100,7 +100,7 @@ def update_rubric(exam: Exam, question_id: int, rows: list[RubricRow]) -> None:
         .values_list("criterion_id", "top")
     )
     kept = {row.criterion_id for row in rows}
-    for criterion_id, top in awarded.items():
+    for criterion_id in awarded:
         if criterion_id not in kept:
             raise ExamRefused(
                 _("“%(title)s” has been used in grading and cannot be removed.")

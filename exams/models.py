@@ -172,6 +172,9 @@ class ExamCandidate(models.Model):
             models.UniqueConstraint(fields=["exam", "learner"], name="exam_candidate_once")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.exam_id}: {self.learner_id} +{self.extra_minutes}"
+
 
 class RubricCriterion(models.Model):
     """One criterion of the rubric of one question in one exam."""
@@ -278,6 +281,9 @@ class SessionAnswer(models.Model):
             models.UniqueConstraint(fields=["session", "position"], name="session_answer_position")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.session_id}/{self.position}"
+
 
 class CriterionScore(models.Model):
     session = models.ForeignKey(ExamSession, on_delete=models.CASCADE, related_name="scores")
@@ -288,6 +294,9 @@ class CriterionScore(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["session", "criterion"], name="criterion_score_once")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.criterion_id}: {self.points}"
 
 
 class PracticalSubmission(models.Model):
@@ -302,6 +311,9 @@ class PracticalSubmission(models.Model):
 
     class Meta:
         ordering = ["session", "-submission__created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.session_id}: {self.submission_id}"
 
 
 class GradeChange(models.Model):
@@ -318,3 +330,6 @@ class GradeChange(models.Model):
 
     class Meta:
         ordering = ["session", "-changed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.session_id} {self.changed_at:%Y-%m-%d %H:%M}"

@@ -53,10 +53,11 @@ class Command(BaseCommand):
             lab = f" lab {practical['lab']}" if practical["lab"] else ""
             self.stdout.write(f"  P. [{practical['id']}{lab}] {practical['text']}")
         balance = data["balance"]
+        random_spread = balance["random_sets"]["difficulty_spread_median"]
         self.stdout.write(
             f"{data['count']} tickets, seed {data['seed']}, {data['solve_s']} s; difficulty "
             f"{balance['difficulty_min']}..{balance['difficulty_max']} (spread "
-            f"{balance['difficulty_spread']}, random sets {balance['random_sets']['difficulty_spread_median']}); "
+            f"{balance['difficulty_spread']}, random sets {random_spread}); "
             f"tickets with a shared topic {balance['tickets_with_shared_topic']}; topics "
             f"{balance['topics_covered']}/{balance['topics_in_bank']}; task uses "
             f"{balance['task_uses_min']}..{balance['task_uses_max']}"
