@@ -28,10 +28,12 @@ How (the design, measured in bench/exam_generation.py):
    counts, minimising the candidates' costs plus the topic terms. Ticket symmetry is gone (a
    candidate is a whole ticket), and the constraints are those of a matching, so CBC's linear
    relaxation is nearly integral and it solves in tens of milliseconds.
-5. The seed breaks ties: each candidate's cost gets a jitter below a thousandth from a
-   random.Random(seed), so one seed always gives the same set and another seed another set of
-   the same balance. CBC runs single-threaded without a time limit, so the result does not
-   depend on the machine's speed.
+5. If the set still has tickets whose items share a topic, up to two wider bands are tried
+   and the set with the fewest such tickets is kept (the narrower on a tie).
+6. The seed picks among equally good sets: each candidate's cost gets a jitter below 0.01
+   from a random.Random(seed), as large as the narrowest band, so one seed always gives the
+   same set and another seed another set of the same balance. CBC runs single-threaded
+   without a time limit, so the result does not depend on the machine's speed.
 
 PuLP with its bundled CBC was chosen over OR-Tools' CP-SAT after measuring both on this model
 (bench/exam_generation.py's docstring has the figures): CBC was faster on every size, CP-SAT
@@ -54,7 +56,9 @@ BANDS = (0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.4, 0.8, None)  # None: every candi
 TOPIC_OVERLAP_COST = 0.5
 MISSING_TOPIC_COST = 0.3
 OVERUSE_COST = 0.2
-JITTER = 1e-3
+JITTER = 0.01
+# Past the first feasible band, wider ones are tried while tickets still share a topic.
+EXTRA_BANDS_FOR_TOPICS = 2
 RANDOM_BASELINE_DRAWS = 200
 
 
@@ -141,13 +145,13 @@ def _maximum_matching(bank: Bank) -> int:
     for i, a in enumerate(questions):
         for b in questions[i + 1 :]:
             if frozenset((a, b)) not in bank.near_duplicates:
-                pair_vars[a, b] = pulp.LpVariable(f"z{len(pair_vars)}", cat="Binary")
+                pair_vars[a, b] = problem.add_variable(f"z{len(pair_vars)}", cat="Binary")
     problem += pulp.lpSum(pair_vars.values())
     for key in questions:
         touching = [v for (a, b), v in pair_vars.items() if key in (a, b)]
         if touching:
             problem += pulp.lpSum(touching) <= 1
-    problem.solve(pulp.PULP_CBC_CMD(msg=False, threads=1))
+    problem.solve(_cbc())
     return round(pulp.value(problem.objective) or 0)
 
 
@@ -169,16 +173,25 @@ def assemble(bank: Bank, count: int, seed: int | None = None) -> Assembly:
     target = _target(bank, count, largest)
     rng = random.Random(seed)  # noqa: S311 - tie-breaking, not secrets
     jitter = [rng.random() * JITTER for _ in range(_pair_count(bank) * len(bank.tasks))]
+    best: tuple[int, list[AssembledTicket], float | None] | None = None
+    extra_bands = None
     for band in BANDS:
         candidates = _candidates(bank, target, band, jitter)
         if not _may_be_feasible(bank, candidates, count):
             continue
         chosen = _solve(bank, candidates, count)
-        if chosen is not None:
+        if chosen is None:
+            continue
+        found = _number(bank, chosen)
+        clashes = _figures(bank, found)["tickets_with_shared_topic"]
+        if best is None or clashes < best[0]:
+            best = (clashes, found, band)
+        extra_bands = EXTRA_BANDS_FOR_TOPICS if extra_bands is None else extra_bands - 1
+        if best[0] == 0 or extra_bands == 0:
             break
-    else:  # cannot happen below the capacity; kept as the invariant's guard
+    if best is None:  # cannot happen below the capacity; kept as the invariant's guard
         raise BankTooSmall(count, largest, "no feasible set")
-    tickets = _number(bank, chosen)
+    _clashes, tickets, band = best
     assembly = Assembly(tickets, seed, band, time.perf_counter() - started)
     assembly.balance = balance_report(bank, tickets, seed)
     return assembly
@@ -245,7 +258,7 @@ def _solve(bank: Bank, candidates, count: int) -> list[tuple[int, int, int]] | N
     import pulp
 
     problem = pulp.LpProblem("tickets", pulp.LpMinimize)
-    chosen = [pulp.LpVariable(f"w{i}", cat="Binary") for i in range(len(candidates))]
+    chosen = [problem.add_variable(f"w{i}", cat="Binary") for i in range(len(candidates))]
     by_question: dict[int, list] = {}
     by_task: dict[int, list] = {}
     by_topic: dict[str, list] = {}
@@ -270,13 +283,13 @@ def _solve(bank: Bank, candidates, count: int) -> list[tuple[int, int, int]] | N
             problem += uses >= low
     shares = _fair_topic_uses(bank, count)
     for number, (topic, variables) in enumerate(sorted(by_topic.items())):
-        covered = pulp.LpVariable(f"c{number}", cat="Binary")
+        covered = problem.add_variable(f"c{number}", cat="Binary")
         problem += covered <= pulp.lpSum(variables)
-        excess = pulp.LpVariable(f"e{number}", lowBound=0)
+        excess = problem.add_variable(f"e{number}", lowBound=0)
         problem += excess >= pulp.lpSum(variables) - shares.get(topic, 0)
         objective += [-MISSING_TOPIC_COST * covered, OVERUSE_COST * excess]
     problem += pulp.lpSum(objective)
-    problem.solve(pulp.PULP_CBC_CMD(msg=False, threads=1))
+    problem.solve(_cbc())
     if pulp.LpStatus[problem.status] != "Optimal":
         return None
     return [
@@ -284,6 +297,18 @@ def _solve(bank: Bank, candidates, count: int) -> list[tuple[int, int, int]] | N
         for variable, (a, b, p, _) in zip(chosen, candidates, strict=True)
         if (variable.value() or 0) > 0.5
     ]
+
+
+def _cbc():
+    """The CBC binary PuLP 3 ships, single-threaded (deterministic), quiet."""
+    import warnings
+
+    import pulp
+
+    with warnings.catch_warnings():
+        # PuLP 4 moves CBC to an optional 190 MB package; 3.x (pinned) still ships it.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return pulp.PULP_CBC_CMD(msg=False, threads=1)
 
 
 def _fair_topic_uses(bank: Bank, count: int) -> dict[str, float]:
