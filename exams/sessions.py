@@ -20,6 +20,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.roles import Role, has_role
 from exams.models import (
@@ -41,9 +42,9 @@ DEADLINE_GRACE = timedelta(seconds=2)
 MAX_ANSWER_CHARS = 20_000
 DEFAULT_RUBRIC = (
     # (criterion, points): what a grader checks in a theory answer unless the exam says more.
-    ("The key ideas are right", Decimal(5)),
-    ("The answer is complete: every part of the question is covered", Decimal(3)),
-    ("Terms are used precisely, with an example where it helps", Decimal(2)),
+    (gettext_noop("The key ideas are right"), Decimal(5)),
+    (gettext_noop("The answer is complete: every part of the question is covered"), Decimal(3)),
+    (gettext_noop("Terms are used precisely, with an example where it helps"), Decimal(2)),
 )
 
 
