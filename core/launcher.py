@@ -99,7 +99,9 @@ def prepare_data(say: Callable[[str], None]) -> None:
 
 def child_commands(host: str, port: int) -> list[list[str]]:
     python = sys.executable
-    queues = ",".join(["default", *settings.EXAM_LAB_QUEUES.values(), *settings.LAB_QUEUES.values()])
+    queues = ",".join(
+        ["default", *settings.EXAM_LAB_QUEUES.values(), *settings.LAB_QUEUES.values()]
+    )
     var_dir = Path(settings.VAR_DIR)
     return [
         [

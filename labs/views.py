@@ -32,12 +32,16 @@ def lab_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
     lab = get_object_or_404(Lab.objects.live().select_related("course"), slug=slug)
     history = list(
-        Submission.objects.filter(lab=lab, learner=request.user, purpose=Submission.Purpose.PRACTICE)
+        Submission.objects.filter(
+            lab=lab, learner=request.user, purpose=Submission.Purpose.PRACTICE
+        )
         .only("id", "status", "score", "created_at", "kind", "lab_id")
         .order_by("-created_at")[:50]
     )
     last_source = (
-        Submission.objects.filter(lab=lab, learner=request.user, purpose=Submission.Purpose.PRACTICE)
+        Submission.objects.filter(
+            lab=lab, learner=request.user, purpose=Submission.Purpose.PRACTICE
+        )
         .exclude(source="")
         .values_list("source", flat=True)
         .first()

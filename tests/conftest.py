@@ -90,7 +90,9 @@ def celery_worker_process(django_db_setup, django_db_blocker) -> Iterator[subpro
 
     if not settings.CELERY_BROKER_URL.startswith("redis"):
         pytest.skip("integration tests need CELERY_BROKER_URL=redis://... (make test sets it)")
-    queues = ",".join(["default", *settings.EXAM_LAB_QUEUES.values(), *settings.LAB_QUEUES.values()])
+    queues = ",".join(
+        ["default", *settings.EXAM_LAB_QUEUES.values(), *settings.LAB_QUEUES.values()]
+    )
     app.control.purge()
     env = {
         **os.environ,
