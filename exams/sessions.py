@@ -316,7 +316,9 @@ def send_practical(session: ExamSession, source: str, *, now: datetime | None = 
     now = now or timezone.now()
     with transaction.atomic():
         locked = (
-            ExamSession.objects.select_for_update().select_related("ticket__lab").get(pk=session.pk)
+            ExamSession.objects.select_for_update(of=("self",))
+            .select_related("ticket__lab")
+            .get(pk=session.pk)
         )
         if not locked.is_open:
             raise ExamRefused(_("This exam session is closed: answers can no longer change."))

@@ -12,6 +12,7 @@ pages only, never at start-up of the web process.
 
 from __future__ import annotations
 
+import hashlib
 import io
 from collections import defaultdict
 from dataclasses import dataclass
@@ -51,9 +52,14 @@ def practical_sources(exam: Exam) -> dict[int, tuple[str, str, str]]:
     )
     for answer in answers:
         session = answer.session
-        key = f"text:{hash(session.ticket.task_text)}"
+        key = task_key(session.ticket.task_text)
         found[session.pk] = (key, session.learner.get_username(), answer.text)
     return found
+
+
+def task_key(task_text: str) -> str:
+    """Sessions whose tasks read the same are compared (a generated set repeats tasks)."""
+    return "text:" + hashlib.sha256(task_text.encode()).hexdigest()[:16]
 
 
 def similar_solutions(
@@ -74,7 +80,9 @@ def similar_solutions(
             continue
         boilerplate = []
         if starters.get(task):
-            boilerplate = list(_fingerprint(CodeFingerprint, starters[task], window).hashes)
+            # Every k-gram of the starter (window 1), not only the winnowed ones: a solution's
+            # winnowing may keep starter k-grams that the starter's own winnowing skipped.
+            boilerplate = list(_fingerprint(CodeFingerprint, starters[task], 1).hashes)
         prints = {
             sid: _fingerprint(CodeFingerprint, sources[sid][2], window, boilerplate)
             for sid in session_ids
