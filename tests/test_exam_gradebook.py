@@ -41,7 +41,7 @@ def rows(content: bytes, delimiter: str):
 
 
 def test_the_csv_has_a_bom_semicolons_and_a_decimal_comma_in_russian(client, ivan, graded):
-    course, exam = graded
+    course, _exam = graded
     client.force_login(ivan)
     response = client.get(reverse("exams:gradebook_csv", args=[course.slug]))
     assert response["Content-Type"] == "text/csv; charset=utf-8"

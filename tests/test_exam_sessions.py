@@ -61,10 +61,9 @@ def test_drawing_again_is_refused_and_changes_nothing(alice_client, exam):
     session = draw(alice_client, exam)
     again = alice_client.post(reverse("exams:exam_draw", args=[exam.pk]))
     assert again.status_code == 409
-    assert (
-        f"Вы уже вытянули билет {session.ticket.number} на этом экзамене; второй раз тянуть билет нельзя."
-        in again.content.decode()
-    )
+    number = session.ticket.number
+    refusal = f"Вы уже вытянули билет {number} на этом экзамене; второй раз тянуть билет нельзя."
+    assert refusal in again.content.decode()
     assert ExamSession.objects.filter(exam=exam).count() == 1
     assert ExamSession.objects.get().ticket_id == session.ticket_id
 
@@ -74,7 +73,7 @@ def test_starting_twice_at_once_makes_one_session(exam, alice):
     with pytest.raises(ExamRefused, match="второй раз тянуть билет нельзя"):
         sessions.start_session(exam, alice, rng=random.Random(2))
     sessions.submit_session(first.pk)
-    with pytest.raises(ExamRefused, match="Вы уже сдавали этот экзамен."):
+    with pytest.raises(ExamRefused, match="Вы уже сдавали этот экзамен"):
         sessions.start_session(exam, alice)
     assert ExamSession.objects.count() == 1
 

@@ -30,7 +30,7 @@ def test_the_imported_tickets_are_there_from_the_start(staff, bank):
     assert "Билеты из документов курса" in page.content.decode()
     tickets = list(imported.tickets.prefetch_related("questions"))
     assert [t.number for t in tickets] == [1, 2]
-    assert [q.text for q in tickets[0].questions.all()][0].startswith("Билет 1, вопрос 1")
+    assert next(q.text for q in tickets[0].questions.all()).startswith("Билет 1, вопрос 1")
     assert tickets[0].practical_task.text == tickets[0].task_text
     assert ensure_imported_set(course) == imported  # opened again: the same set, no copy
 
@@ -97,7 +97,7 @@ def test_a_ticket_without_a_theory_question_is_refused(staff, bank):
 
 def test_a_question_written_new_is_added_and_a_forged_bank_key_refused(staff, bank):
     course, _items = bank
-    other, other_items = make_course_bank(slug="mle")
+    _other, other_items = make_course_bank(slug="mle")
     ticket = make_ticket_set(course, tickets=1).tickets.get()
     staff.post(
         reverse("exams:ticket_add_question", args=[ticket.pk]),
