@@ -59,7 +59,7 @@ OVERUSE_COST = 0.2
 JITTER = 0.01
 # Past the first feasible band, wider ones are tried while tickets still share a topic.
 EXTRA_BANDS_FOR_TOPICS = 2
-RANDOM_BASELINE_DRAWS = 200
+RANDOM_BASELINE_DRAWS = 100
 
 
 @dataclass(frozen=True)

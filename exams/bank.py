@@ -85,14 +85,12 @@ def load_bank(course: Course) -> Bank:
             )
         )
     bank_keys = {q.key for q in questions}
-    pairs = set()
-    for item in qa_items:
-        pairs.update(
-            frozenset((f"qa:{item.pk}", f"qa:{other}"))
-            for other in QAItem.see_also.through.objects.filter(from_qaitem=item).values_list(
-                "to_qaitem_id", flat=True
-            )
-        )
+    pairs = {
+        frozenset((f"qa:{a}", f"qa:{b}"))
+        for a, b in QAItem.see_also.through.objects.filter(
+            from_qaitem__in=[item.pk for item in qa_items]
+        ).values_list("from_qaitem_id", "to_qaitem_id")
+    }
     pairs.update(
         frozenset((f"theory:{theory}", f"qa:{qa}"))
         for theory, qa in TicketTheoryQuestion.see_also.through.objects.filter(
