@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -102,8 +104,9 @@ class ExamForm(forms.ModelForm):
             self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
         if not self.instance.pk:
             now = timezone.localtime().replace(second=0, microsecond=0)
-            self.initial.setdefault("opens_at", now)
-            self.initial.setdefault("closes_at", now + timezone.timedelta(days=7))
+            # model_to_dict put None for these: replace, not setdefault.
+            self.initial["opens_at"] = self.initial.get("opens_at") or now
+            self.initial["closes_at"] = self.initial.get("closes_at") or now + timedelta(days=7)
         else:
             self.initial["candidates"] = "\n".join(
                 f"{c.learner.username} {c.extra_minutes}" if c.extra_minutes else c.learner.username
