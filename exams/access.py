@@ -7,10 +7,15 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from courses.models import Course
 from exams.models import Exam, ExamSession, Ticket, TicketSet
 from exams.sessions import close_if_expired
+
+
+class NotYourSession(Http404):
+    """Someone else's session, or none: the same answer for both, so nothing leaks."""
 
 
 def get_session_for_learner(user: AbstractBaseUser, session_id: int) -> ExamSession:
@@ -21,7 +26,7 @@ def get_session_for_learner(user: AbstractBaseUser, session_id: int) -> ExamSess
         .first()
     )
     if session is None:
-        raise Http404("no such session")
+        raise NotYourSession(_("There is no such exam session among yours."))
     return close_if_expired(session)
 
 

@@ -4,6 +4,8 @@ Every session is looked up through get_session_for_learner: anyone else's is a 4
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -15,7 +17,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.access import login_required
 from exams import sessions
-from exams.access import get_exam_for_learner, get_session_for_learner
+from exams.access import NotYourSession, get_exam_for_learner, get_session_for_learner
 from exams.authoring_views import REFUSED
 from exams.models import ExamSession, SessionAnswer
 from exams.tickets import ExamRefused
@@ -30,6 +32,20 @@ def _refused(request: HttpRequest, message: str, back: str, target: str = "") ->
             response["HX-Reswap"] = "innerHTML"
         return response
     return render(request, "exams/refused.html", context, status=REFUSED)
+
+
+def own_session(view):
+    """Someone else's session (or none) is refused with a 404 that says so in words."""
+
+    @wraps(view)
+    def guarded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except NotYourSession as refusal:
+            context = {"message": str(refusal), "back": reverse("exams:exam_list")}
+            return render(request, "exams/refused.html", context, status=404)
+
+    return guarded
 
 
 def _int(value: str | None) -> int | None:
@@ -118,6 +134,7 @@ def _session_context(session: ExamSession) -> dict:
 
 @require_GET
 @login_required
+@own_session
 def session_take(request: HttpRequest, session_id: int) -> HttpResponse:
     session = get_session_for_learner(request.user, session_id)
     if not session.is_open:
@@ -132,6 +149,7 @@ def session_take(request: HttpRequest, session_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
+@own_session
 def session_answer(request: HttpRequest, session_id: int) -> HttpResponse:
     """Autosave one answer: one conditional UPDATE on the hot path (exams.sessions)."""
     position = _int(request.POST.get("position"))
@@ -155,6 +173,7 @@ def session_answer(request: HttpRequest, session_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
+@own_session
 def session_practical(request: HttpRequest, session_id: int) -> HttpResponse:
     session = get_session_for_learner(request.user, session_id)
     back = reverse("exams:session_take", args=[session.pk])
@@ -172,6 +191,7 @@ def session_practical(request: HttpRequest, session_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
+@own_session
 def session_submit(request: HttpRequest, session_id: int) -> HttpResponse:
     session = get_session_for_learner(request.user, session_id)
     try:
@@ -183,6 +203,7 @@ def session_submit(request: HttpRequest, session_id: int) -> HttpResponse:
 
 @require_GET
 @login_required
+@own_session
 def session_result(request: HttpRequest, session_id: int) -> HttpResponse:
     session = get_session_for_learner(request.user, session_id)
     if session.is_open:

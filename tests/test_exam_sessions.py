@@ -181,7 +181,9 @@ def test_it_rejects_other_learners(client, exam, alice, bob):
     session = sessions.start_session(exam, alice)
     client.force_login(bob)
     for name in ("session_take", "session_result"):
-        assert client.get(reverse(f"exams:{name}", args=[session.pk])).status_code == 404
+        response = client.get(reverse(f"exams:{name}", args=[session.pk]))
+        assert response.status_code == 404
+        assert "Такой экзаменационной сессии нет среди ваших." in response.content.decode()
     assert client.post(reverse("exams:session_submit", args=[session.pk])).status_code == 404
     assert save(client, session, 1, "чужой ответ", 0).status_code == 404
     assert (
