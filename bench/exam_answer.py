@@ -116,7 +116,17 @@ function response(status, headers, body)
   local version, position = string.match(body, 'value="(%%d+)" id="answer%%-(%%d+)%%-version"')
   if version then versions[tonumber(position)] = tonumber(version) end
 end
-""" % (",\\n".join(rows), text)  # noqa: UP031
+""" % (",\n".join(rows), text)  # noqa: UP031
+
+
+def _saves(slots: list[dict]) -> int:
+    from django.db.models import Sum
+
+    from exams.models import SessionAnswer
+
+    return SessionAnswer.objects.filter(
+        session_id__in=[slot["session"] for slot in slots]
+    ).aggregate(total=Sum("version"))["total"]
 
 
 def run() -> dict:
@@ -129,7 +139,12 @@ def run() -> dict:
         for _ in range(ROUNDS):
             bares.append(_wrk(port, bare_script))
             answer_script.write_text(_lua(slots, None))
+            before = _saves(slots)
             answers.append(_wrk(port, answer_script))
+            # wrk runs a broken script as plain GETs of "/": make sure answers were saved.
+            saved = _saves(slots) - before
+            if saved < 0.9 * answers[-1]["rps"] * DURATION_S:
+                raise SystemExit(f"only {saved} answers saved: not measuring saves")
     refused = sum(a["non_2xx"] for a in answers + bares)
     if refused:
         raise SystemExit(f"{refused} non-2xx responses: the benchmark is not measuring saves")
