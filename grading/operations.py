@@ -28,7 +28,7 @@ CONNECT_RETRIES = 0
 
 def configured_queues() -> list[str]:
     """The queues grading uses: Celery's default one and one per lab device."""
-    return ["default", *settings.EXAM_LAB_QUEUES.values(), *settings.LAB_QUEUES.values()]
+    return ["default", *settings.LAB_QUEUES.values()]
 
 
 def workers_by_queue(
