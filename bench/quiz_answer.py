@@ -24,6 +24,8 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -189,10 +191,13 @@ def _wrk(port: int, script: Path) -> dict:
     }
 
 
-def run() -> dict:
+@contextmanager
+def served_site() -> Iterator[int]:
+    """gunicorn serving the whole site plus the bare view (this module as its settings) on a
+    free loopback port, for the duration of the block; yields the port. Other web benchmarks
+    (bench/exam_answer.py) measure through it too."""
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install -y wrk (make test installs it)")
-    slots = _prepare()
     port = _free_port()
     env = {
         **os.environ,
@@ -218,18 +223,23 @@ def run() -> dict:
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise SystemExit("gunicorn did not start") from None
                 time.sleep(0.3)
-        with tempfile.TemporaryDirectory() as tmp:
-            bare_script, answer_script = Path(tmp, "bare.lua"), Path(tmp, "answer.lua")
-            bare_script.write_text(_lua(slots, BARE_PATH))
-            _wrk(port, bare_script)  # warm-up: connections, imports, caches
-            bares, answers = [], []
-            for _ in range(ROUNDS):
-                bares.append(_wrk(port, bare_script))
-                answer_script.write_text(_lua(slots, None))
-                answers.append(_wrk(port, answer_script))
+        yield port
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def run() -> dict:
+    slots = _prepare()
+    with served_site() as port, tempfile.TemporaryDirectory() as tmp:
+        bare_script, answer_script = Path(tmp, "bare.lua"), Path(tmp, "answer.lua")
+        bare_script.write_text(_lua(slots, BARE_PATH))
+        _wrk(port, bare_script)  # warm-up: connections, imports, caches
+        bares, answers = [], []
+        for _ in range(ROUNDS):
+            bares.append(_wrk(port, bare_script))
+            answer_script.write_text(_lua(slots, None))
+            answers.append(_wrk(port, answer_script))
     refused = sum(a["non_2xx"] for a in answers + bares)
     if refused:
         raise SystemExit(f"{refused} non-2xx responses: the benchmark is not measuring saves")

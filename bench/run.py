@@ -17,11 +17,20 @@ RESULTS = Path(__file__).with_name("results.json")
 
 
 def benchmarks() -> dict[str, Callable[[], dict]]:
-    from bench import grading, quiz_answer, sandbox_overhead, seed_import
+    from bench import (
+        exam_answer,
+        exam_generation,
+        grading,
+        quiz_answer,
+        sandbox_overhead,
+        seed_import,
+    )
 
     return {
         "seed_import": seed_import.run,
         "quiz_answer": quiz_answer.run,
+        "exam_answer": exam_answer.run,
+        "exam_generation": exam_generation.run,
         "sandbox_overhead": sandbox_overhead.run,
         "grading": grading.run,
     }

@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "labs",
     "grading",
     "seeds",
+    "exams",
 ]
 
 MIDDLEWARE = [
@@ -333,6 +334,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "assessments.tasks.close_expired_attempts",
         "schedule": 30.0,
     },
+    "close-expired-exam-sessions": {"task": "exams.close_expired_sessions", "schedule": 30.0},
 }
 
 # --- E-mail (password reset) ----------------------------------------------------------------

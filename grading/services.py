@@ -98,7 +98,8 @@ def submit_solution(
     tier: Tier = Tier.PRACTICE,
 ) -> Submission:
     """Create a submission and queue it once the transaction commits. A file that cannot be
-    graded gives a REJECTED submission carrying the reason, queued nowhere."""
+    graded gives a REJECTED submission carrying the reason, queued nowhere. An exam
+    submission (``purpose=EXAM``) goes to the lab device's exam queue, ahead of practice."""
     check_rate_limit(learner)
     kind, notebook = Submission.Kind.EDITOR, ""
     try:

@@ -17,6 +17,7 @@ from courses.highlighting import render_markdown
 from grading.access import get_submission_for_user
 from grading.forms import SubmissionForm
 from grading.models import Regrade, Submission
+from grading.queues import Tier
 from grading.services import RateLimited, Upload, queue_position, submit_solution
 from labs.models import Lab
 
@@ -30,7 +31,13 @@ def lab_list(request: HttpRequest) -> HttpResponse:
     labs = (
         Lab.objects.live()
         .select_related("course")
-        .annotate(best_score=Max("submissions__score", filter=Q(submissions__learner=request.user)))
+        .annotate(
+            best_score=Max(
+                "submissions__score",
+                # Exam submissions count for their exam only, not for practice.
+                filter=Q(submissions__learner=request.user, submissions__tier=Tier.PRACTICE),
+            )
+        )
         .order_by("course__title", "ticket_number", "slug")
     )
     return render(request, "labs/lab_list.html", {"labs": labs})
@@ -40,12 +47,12 @@ def lab_list(request: HttpRequest) -> HttpResponse:
 def lab_detail(request: HttpRequest, slug: str) -> HttpResponse:
     lab = get_object_or_404(Lab.objects.live().select_related("course"), slug=slug)
     history = list(
-        Submission.objects.filter(lab=lab, learner=request.user)
+        Submission.objects.filter(lab=lab, learner=request.user, tier=Tier.PRACTICE)
         .only("id", "status", "score", "created_at", "kind", "lab_id")
         .order_by("-created_at")[:50]
     )
     last_source = (
-        Submission.objects.filter(lab=lab, learner=request.user)
+        Submission.objects.filter(lab=lab, learner=request.user, tier=Tier.PRACTICE)
         .exclude(source="")
         .values_list("source", flat=True)
         .first()
