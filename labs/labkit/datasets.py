@@ -76,7 +76,7 @@ class Layout:
 
     name: str
     directory: str  # its top directory in the store: installed and replaced as a whole
-    files: tuple[str, ...]  # every file the reader needs, relative to the store
+    files: tuple[str, ...]  # every file of the set's layout, relative to the store
     kind: str  # IMAGES or TABLE
     item_shape: tuple[int, ...]  # one row of x
     classes: tuple[str, ...] = ()  # class names by label; () for regression
@@ -97,7 +97,9 @@ LAYOUTS: dict[str, Layout] = {
     "cifar10": Layout(
         "cifar10",
         CIFAR_DIR,
-        tuple(f"{CIFAR_DIR}/{f}" for f in (*CIFAR_FILES["train"], *CIFAR_FILES["test"])),
+        tuple(
+            f"{CIFAR_DIR}/{f}" for f in (*CIFAR_FILES["train"], *CIFAR_FILES["test"], CIFAR_META)
+        ),
         IMAGES,
         (3, 32, 32),
         CIFAR_CLASSES,
