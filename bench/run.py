@@ -17,13 +17,14 @@ RESULTS = Path(__file__).with_name("results.json")
 
 
 def benchmarks() -> dict[str, Callable[[], dict]]:
-    from bench import grading, quiz_answer, sandbox_overhead, seed_import
+    from bench import dataset_read, grading, quiz_answer, sandbox_overhead, seed_import
 
     return {
         "seed_import": seed_import.run,
         "quiz_answer": quiz_answer.run,
         "sandbox_overhead": sandbox_overhead.run,
         "grading": grading.run,
+        "dataset_read": dataset_read.run,
     }
 
 

@@ -81,7 +81,25 @@ def write_cifar_batch(path: Path, data: np.ndarray, labels: list[int], batch_lab
         "filenames": [f"generated_{i:05d}.png" for i in range(len(labels))],
     }
     with open(path, "wb") as f:
-        pickle.dump(batch, f, protocol=2)  # the protocol of the published files
+        _Python2Pickler(f, protocol=2).dump(batch)
+
+
+class _Python2Pickler(pickle._Pickler):
+    """Pickles as Python 2 did the published batches: protocol 2 with byte strings as
+    BINSTRING (an array's raw data stored as it is). Python 3's own pickler writes bytes at
+    protocol 2 as a call of ``_codecs.encode`` on a UTF-8 text, half again as large, slower
+    to read, and a global that labkit's unpickler does not admit."""
+
+    dispatch = dict(pickle._Pickler.dispatch)
+
+    def save_bytes(self, obj: bytes) -> None:
+        if len(obj) < 256:
+            self.write(pickle.SHORT_BINSTRING + bytes((len(obj),)) + obj)
+        else:
+            self.write(pickle.BINSTRING + struct.pack("<i", len(obj)) + obj)
+        self.memoize(obj)
+
+    dispatch[bytes] = save_bytes
 
 
 # --- images ------------------------------------------------------------------------------
@@ -166,7 +184,7 @@ def _write_cifar(root: Path, rng: np.random.Generator, train: int, test: int) ->
         "num_vis": 3072,
     }
     with open(directory / CIFAR_META, "wb") as f:
-        pickle.dump(meta, f, protocol=2)
+        _Python2Pickler(f, protocol=2).dump(meta)
     return {"train": train, "test": test}
 
 

@@ -330,9 +330,10 @@ class _ArrayUnpickler(pickle.Unpickler):
 
     A CIFAR-10 batch is a pickle (a program for the unpickler), and the store's files are
     checked against the published checksums when installed. This loader is the second guard:
-    the only callables a pickle may reach are numpy's array reconstruction and latin-1 byte
-    strings (as ``torch.load(weights_only=True)`` admits them for arrays), so an altered file
-    can at worst yield wrong arrays, which the checks after loading refuse, and never run code.
+    the only callables a pickle may reach are numpy's array reconstruction (``_reconstruct``,
+    ``ndarray``, ``dtype``: what ``torch.load(weights_only=True)`` admits for arrays), so an
+    altered file can at worst yield wrong arrays, which the checks after loading refuse, and
+    never run code.
     """
 
     def find_class(self, module: str, name: str):
@@ -344,15 +345,7 @@ class _ArrayUnpickler(pickle.Unpickler):
             return np.ndarray
         if module == "numpy" and name == "dtype":
             return np.dtype
-        if module == "_codecs" and name == "encode":
-            return _latin1_encode  # how protocol 2 spells bytes when Python 3 writes them
         raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a dataset file")
-
-
-def _latin1_encode(text: str, encoding: str = "latin1") -> bytes:
-    if not isinstance(text, str) or encoding not in ("latin1", "latin-1"):
-        raise pickle.UnpicklingError("only latin-1 byte strings are allowed in a dataset file")
-    return text.encode("latin1")
 
 
 def _numpy_reconstruct():
