@@ -162,8 +162,8 @@ class DatasetSplit(NamedTuple):
 def store_root(root: str | os.PathLike | None = None) -> Path:
     """The store to read: ``root`` if given, else $LABKIT_DATASET_DIR, else /datasets."""
     if root is not None:
-        return Path(root)
-    return Path(os.environ.get(STORE_ENV) or STORE_PATH)
+        return Path(root).expanduser()
+    return Path(os.environ.get(STORE_ENV) or STORE_PATH).expanduser()
 
 
 def load(
