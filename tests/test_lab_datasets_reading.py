@@ -158,3 +158,23 @@ def test_damaged_tables_are_refused(store):
     assert "неожиданная форма данных" in str(damaged("breast_cancer", "test", store))
     cancer.write_text("\n".join([lines[0], "a,b,c", *lines[2:]]) + "\n")
     assert "неожиданный формат файла" in str(damaged("breast_cancer", "test", store))
+
+
+def test_the_web_side_imports_no_heavy_module():
+    """What the engine and the command import at module level pulls in neither numpy, torch,
+    torchvision nor scikit-learn (the web process has none of them to spare)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, django; django.setup()\n"
+        "import labs.labkit, grading.lab_mounts, labs.dataset_store\n"
+        "import labs.management.commands.provision_datasets\n"
+        "heavy = ('numpy', 'torch', 'torchvision', 'sklearn')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.stdout.strip() == "[]", done.stderr
