@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROUNDS = 3
+ROUNDS = 5
 CASES = [("mnist", "train"), ("mnist", "test"), ("cifar10", "train"), ("cifar10", "test")]
 JOB = """
 import json, time
