@@ -314,3 +314,15 @@ def test_status_warns_when_the_sandbox_would_refuse_the_store():
 
     output = provision("--status", "--store", str(project_root()))
     assert "the sandbox will not mount it" in output
+
+
+def test_a_set_is_replaced_where_the_file_system_cannot_exchange_paths(tmp_path, monkeypatch):
+    store = tmp_path / "store"
+    dataset_store.generate(store, seed=1, names=["digits", "diabetes"])
+    before = without_manifests(snapshot(store))
+    monkeypatch.setattr(dataset_store, "_exchange", lambda first, second: False)
+    dataset_store.generate(store, seed=2, names=["digits", "diabetes"], replace=True)
+    after = without_manifests(snapshot(store))
+    assert set(after) == set(before) and after != before
+    assert sorted(p.name for p in store.iterdir()) == [".provision.lock", "diabetes", "digits"]
+    assert datasets.load("digits", "test", root=store).x.shape == (449, 64)
