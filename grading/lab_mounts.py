@@ -40,8 +40,21 @@ def lab_mounts() -> tuple[tuple[str, str], ...]:
     mounts = [(str(labkit_source()), f"{LABKIT_PARENT}/labkit")]
     store = Path(settings.DATASET_DIR)
     if store.is_dir():
-        try:
-            mounts.append((check_readonly_path(str(store)), STORE_PATH))
-        except ValueError as error:
-            logger.error("DATASET_DIR is not mounted into grading jobs: %s", error)
+        problem = store_refusal(store)
+        if problem:
+            logger.error("DATASET_DIR is not mounted into grading jobs: %s", problem)
+        else:
+            mounts.append((str(store), STORE_PATH))
     return tuple(mounts)
+
+
+def store_refusal(store: Path) -> str | None:
+    """Why the sandbox would refuse to mount ``store`` (it would expose the project...);
+    None if it would mount it or there is no such directory yet."""
+    if not store.is_dir():
+        return None
+    try:
+        check_readonly_path(str(store))
+    except ValueError as error:
+        return str(error)
+    return None

@@ -169,7 +169,7 @@ def test_the_web_side_imports_no_heavy_module():
     code = (
         "import sys, django; django.setup()\n"
         "import labs.labkit, grading.lab_mounts, labs.dataset_store\n"
-        "import labs.management.commands.provision_datasets\n"
+        "import grading.management.commands.provision_datasets\n"
         "heavy = ('numpy', 'torch', 'torchvision', 'sklearn')\n"
         "print(sorted(m for m in heavy if m in sys.modules))\n"
     )

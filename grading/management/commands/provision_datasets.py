@@ -5,7 +5,8 @@
     provision_datasets --from DIR [--only mnist,cifar10]
     provision_datasets --generate [--seed N] [--only ...] [--force] [--if-empty] [--full-size]
 
-See labs/dataset_store.py for the checks and the all-or-nothing installation.
+See labs/dataset_store.py for the checks and the all-or-nothing installation. The command
+lives in grading (which mounts the store into jobs) since labs must not import grading.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from grading.lab_mounts import store_refusal
 
 
 class Command(BaseCommand):
@@ -97,7 +100,7 @@ class Command(BaseCommand):
         from labs.labkit.datasets import STORE_PATH
 
         self.stdout.write(f"Dataset store: {store} (grading jobs see it read-only at {STORE_PATH})")
-        problem = _sandbox_refusal(store)
+        problem = store_refusal(store)
         if problem:
             self.stdout.write(self.style.ERROR(f"  the sandbox will not mount it: {problem}"))
         header = f"  {'set':<14} {'state':<11} {'source':<10} {'train':>6} {'test':>6} {'size':>9}"
@@ -112,15 +115,3 @@ class Command(BaseCommand):
             self.stdout.write(style(line) if not item.problems else self.style.ERROR(line))
             for problem in item.problems:
                 self.stdout.write(f"      {problem}")
-
-
-def _sandbox_refusal(store: Path) -> str | None:
-    from grading.sandbox.isolation import check_readonly_path
-
-    if not store.is_dir():
-        return None  # reported as missing sets
-    try:
-        check_readonly_path(str(store))
-    except ValueError as error:
-        return str(error)
-    return None
