@@ -18,6 +18,7 @@ RESULTS = Path(__file__).with_name("results.json")
 
 def benchmarks() -> dict[str, Callable[[], dict]]:
     from bench import (
+        dataset_read,
         exam_answer,
         exam_generation,
         grading,
@@ -33,6 +34,7 @@ def benchmarks() -> dict[str, Callable[[], dict]]:
         "exam_generation": exam_generation.run,
         "sandbox_overhead": sandbox_overhead.run,
         "grading": grading.run,
+        "dataset_read": dataset_read.run,
     }
 
 

@@ -3,7 +3,8 @@
 1. Take an exclusive lock in var/ so that a second start says so instead of fighting the first.
 2. Check the database and the broker, naming the variable to fix when one is unreachable.
 3. Bring the data up to date: migrate, then every set-up command that exists at this point
-   of the project (seed import, lab catalogue sync), then the demo accounts.
+   of the project (seed import, lab catalogue sync), then the demo accounts and generated
+   lab datasets where the dataset store is empty.
 4. Start gunicorn and a Celery worker (all lab queues, with beat for periodic jobs) as child
    processes, and stop all of them when any one stops or when we get Ctrl-C / SIGTERM.
 """
@@ -95,6 +96,9 @@ def prepare_data(say: Callable[[str], None]) -> None:
             call_command(name)
     if not settings.PRODUCTION:
         call_command("create_demo_accounts")
+        # The labs' datasets: generated stand-ins where the store is still empty (no network
+        # here); `manage.py provision_datasets --from DIR` installs the real ones.
+        call_command("provision_datasets", "--generate", "--if-empty")
 
 
 def child_commands(host: str, port: int) -> list[list[str]]:

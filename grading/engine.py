@@ -28,6 +28,7 @@ from pathlib import Path
 
 from django.conf import settings
 
+from grading.lab_mounts import lab_mounts, lab_pythonpath
 from grading.sandbox import Limits, SandboxJob, SandboxOutcome, Zygote, run_job
 from labs.catalog import LabSpec
 from labs.grader_api import Verdict
@@ -116,7 +117,8 @@ def grade_source(
         entry="_runner.py",
         limits=limits,
         device=device,
-        pythonpath=(".",),
+        pythonpath=(".", *lab_pythonpath()),
+        readonly_mounts=lab_mounts(),  # labkit and the dataset store (grading/lab_mounts.py)
     )
     static = static_verdicts(judge, source)
     positions = {test.name: index for index, test in enumerate(judge.TESTS, start=1)}

@@ -61,6 +61,32 @@ def _fresh_throttle_counters():
     yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def dataset_store(tmp_path_factory) -> Iterator[Path]:
+    """The dataset store of this test session (DATASET_DIR, also for the worker processes that
+    tests start), never the machine's; empty until ``generated_datasets`` fills it."""
+    store = tmp_path_factory.mktemp("dataset-store") / "datasets"
+    saved_setting, saved_env = settings.DATASET_DIR, os.environ.get("DATASET_DIR")
+    settings.DATASET_DIR = store
+    os.environ["DATASET_DIR"] = str(store)
+    yield store
+    settings.DATASET_DIR = saved_setting
+    if saved_env is None:
+        os.environ.pop("DATASET_DIR", None)
+    else:
+        os.environ["DATASET_DIR"] = saved_env
+
+
+@pytest.fixture(scope="session")
+def generated_datasets(dataset_store: Path) -> Path:
+    """The session's store filled with the generated sets (seed 0, small sizes), as
+    `manage.py provision_datasets --generate` writes them."""
+    from labs.dataset_store import generate
+
+    generate(dataset_store, seed=0)
+    return dataset_store
+
+
 @pytest.fixture
 def alice(db):
     return LearnerFactory(username="alice")

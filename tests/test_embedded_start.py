@@ -16,7 +16,14 @@ import pytest
 
 from tests.manage_subprocess import PROJECT_DIR, SCRUBBED, run_manage
 
-EMBEDDED_SCRUB = (*SCRUBBED, "DATABASE_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND")
+# DATASET_DIR too: the start must fill the empty store under its own VAR_DIR.
+EMBEDDED_SCRUB = (
+    *SCRUBBED,
+    "DATABASE_URL",
+    "CELERY_BROKER_URL",
+    "CELERY_RESULT_BACKEND",
+    "DATASET_DIR",
+)
 
 
 def free_port() -> int:
@@ -119,6 +126,9 @@ def test_it_serves_the_site_and_a_worker_with_no_external_server(tmp_path):
         assert body["checks"]["broker"] == {"ok": True}
         assert (tmp_path / "db.sqlite3").exists()
         assert "learner / learner-demo-pass" in output
+        # The labs' datasets: generated sets in the real layout, since the store was empty.
+        assert "generated: mnist, fashion_mnist, cifar10, breast_cancer, diabetes, digits" in output
+        assert (tmp_path / "datasets" / "MNIST" / "raw" / "train-images-idx3-ubyte").is_file()
 
         # A job goes from a web-side process to the worker through the embedded broker.
         sent = subprocess.run(

@@ -14,7 +14,9 @@ has no interface up, so even 127.0.0.1 (PostgreSQL, Redis) is unreachable. The l
 then switches to a uid of its own (unique per job, so keys, signals, RLIMIT_NPROC and file
 ownership never meet another job's), enters a user namespace of its own and drops every
 capability. Bind sources are opened with O_PATH before the staging tmpfs is mounted, so a
-source below /tmp is still reachable.
+source below /tmp is still reachable. A job's read-only mounts (``SandboxJob.readonly_mounts``)
+are binds of a host directory at a fixed path of the job's own, e.g. the dataset store at
+/datasets, outside every path the sandbox builds itself.
 """
 
 from __future__ import annotations
@@ -66,6 +68,7 @@ class RootPlan:
     tmp_mb: int
     gpu_nodes: list[str] = field(default_factory=list)
     etc_files: dict[str, bytes] = field(default_factory=dict)
+    mounts: list[tuple[str, str]] = field(default_factory=list)  # (host dir, path in the job)
 
 
 def base_plan(uid: int) -> RootPlan:
@@ -83,9 +86,16 @@ def plan_for(job: SandboxJob, uid: int, base: RootPlan | None = None) -> RootPla
         real = check_readonly_path(path)
         if real not in readonly:
             readonly.append(real)
+    mounts = []
+    for source, target in job.readonly_mounts:
+        for path in readonly:
+            if f"{target}/".startswith(f"{path}/") or f"{path}/".startswith(f"{target}/"):
+                raise ValueError(f"mount target {target!r} overlaps the read-only path {path!r}")
+        mounts.append((check_readonly_path(source), target))
     return replace(
         base,
         readonly_dirs=readonly,
+        mounts=mounts,
         tmp_mb=job.limits.tmp_mb,
         gpu_nodes=gpu_device_nodes() if job.device == "cuda" else [],
     )
@@ -168,7 +178,8 @@ def build_root(plan: RootPlan) -> None:
         + plan.readonly_dirs
     )
     sources = {}
-    for path in binds + plan.gpu_nodes + [f"/dev/{n}" for n in DEVICE_NODES]:
+    mount_sources = [source for source, _ in plan.mounts]
+    for path in binds + mount_sources + plan.gpu_nodes + [f"/dev/{n}" for n in DEVICE_NODES]:
         if path not in sources and os.path.exists(path):
             sources[path] = os.open(path, os.O_PATH | os.O_CLOEXEC)
     try:
@@ -218,6 +229,10 @@ def _populate(plan: RootPlan, binds: list[str], sources: dict[str, int]) -> None
         if path in sources:
             _mkdirs(new + path)
             _bind(sources[path], new + path, RO_FLAGS)
+    for source, target in plan.mounts:
+        if source in sources:  # a source gone since the plan is simply absent in the job
+            _mkdirs(new + target)
+            _bind(sources[source], new + target, RO_FLAGS)
 
     _mkdirs(f"{new}/etc")
     for name, data in plan.etc_files.items():

@@ -60,6 +60,28 @@ def check_relative_name(name: str) -> str:
     return str(path)
 
 
+# What the sandbox itself builds or binds at the top of a job's root (isolation.py): a mount
+# of the job's may not hide or change any of it.
+RESERVED_TOP_DIRS = frozenset(
+    {"tmp", "proc", "sys", "dev", "etc", "usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32"}
+)
+
+
+def check_mount_target(target: str) -> str:
+    """Return ``target`` if it is a plain absolute path outside what the sandbox builds."""
+    path = PurePosixPath(target)
+    if (
+        not path.is_absolute()
+        or str(path) != target
+        or ".." in path.parts
+        or len(path.parts) < 2
+        or path.parts[1] in RESERVED_TOP_DIRS
+        or "\x00" in target
+    ):
+        raise ValueError(f"bad mount target in job: {target!r}")
+    return target
+
+
 @dataclass(frozen=True)
 class SandboxJob:
     files: dict[str, bytes]
@@ -68,6 +90,9 @@ class SandboxJob:
     device: str = "cpu"
     readonly_paths: tuple[str, ...] = ()
     pythonpath: tuple[str, ...] = ()
+    # (host directory, absolute path inside the job): a read-only bind at a fixed place, so
+    # that a job sees e.g. the dataset store at /datasets wherever the worker keeps it.
+    readonly_mounts: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         for name, data in self.files.items():
@@ -81,6 +106,14 @@ class SandboxJob:
         for path in self.readonly_paths:
             if not PurePosixPath(path).is_absolute() or path.rstrip("/") == "":
                 raise ValueError(f"readonly path must be absolute and not '/': {path!r}")
+        targets = [check_mount_target(target) for _, target in self.readonly_mounts]
+        for source, _ in self.readonly_mounts:
+            if not PurePosixPath(source).is_absolute():
+                raise ValueError(f"mount source must be absolute: {source!r}")
+        for index, target in enumerate(targets):
+            for other in targets[index + 1 :]:
+                if f"{target}/".startswith(f"{other}/") or f"{other}/".startswith(f"{target}/"):
+                    raise ValueError(f"mount targets may not coincide or nest: {target!r}")
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,7 @@ def job_to_memfd(job: SandboxJob) -> int:
         "device": job.device,
         "readonly_paths": list(job.readonly_paths),
         "pythonpath": list(job.pythonpath),
+        "readonly_mounts": [list(mount) for mount in job.readonly_mounts],
         "files": [[n, len(job.files[n])] for n in names],
     }
     fd = os.memfd_create("sandbox-job", os.MFD_CLOEXEC)
@@ -85,6 +86,7 @@ def job_from_fd(fd: int) -> SandboxJob:
         device=header["device"],
         readonly_paths=tuple(header["readonly_paths"]),
         pythonpath=tuple(header["pythonpath"]),
+        readonly_mounts=tuple(tuple(mount) for mount in header.get("readonly_mounts", ())),
     )
 
 
