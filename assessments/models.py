@@ -96,9 +96,16 @@ class PracticalTask(SeedContent):
     seed_code = models.TextField(_("reference code as in the seed"), blank=True)
     restored_code = models.TextField(_("reference code"), blank=True)
     code_restored = models.BooleanField(default=False)
-    restoration_problem = models.TextField(blank=True)
+    restoration_problem = models.TextField(_("restoration problem"), blank=True)
     # What a grader must know about the reference code (network access, removed APIs...).
-    notes = models.JSONField(default=list, blank=True)
+    notes = models.JSONField(_("notes"), default=list, blank=True)
+    # The import's warnings about the code ({"code", "line", "detail"}, detail a message to
+    # translate): what restoration guessed, what the code needs. Shown next to the code.
+    code_warnings = models.JSONField(_("warnings about the code"), default=list, blank=True)
+    # What running the code in the sandbox found (same shape), and when it last ran; kept
+    # out of the content hash: an import that does not run the code leaves them as they are.
+    run_findings = models.JSONField(_("findings of a test run"), default=list, blank=True)
+    run_checked_at = models.DateTimeField(_("test run at"), null=True, blank=True)
     topics = models.ManyToManyField(Topic, related_name="practical_tasks", blank=True)
 
     class Meta:

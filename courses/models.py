@@ -156,7 +156,10 @@ class QAItem(SeedContent):
     number = models.PositiveIntegerField(null=True, blank=True)
     question = models.TextField(_("question"))
     answer = models.TextField(_("answer"))
-    hashtags = models.JSONField(default=list, blank=True)
+    hashtags = models.JSONField(_("hashtags"), default=list, blank=True)
+    # Reactions under a Telegram post: [{"emoji": "👍", "count": 4}]; an empty emoji is a
+    # count whose emoji the export lost.
+    reactions = models.JSONField(_("reactions"), default=list, blank=True)
     topics = models.ManyToManyField(Topic, related_name="qa_items", blank=True)
     # Near-duplicates in other seeds; both items are kept, each with its own source.
     see_also = models.ManyToManyField("self", symmetrical=True, blank=True)
