@@ -171,7 +171,7 @@ class _Writer:
         else:
             moved = {
                 name: values[name]
-                for name in ("source_first_line", "source_last_line")
+                for name in ("source_first_line", "source_last_line", *spec.positional)
                 if getattr(row, name) != values[name]
             }
             if moved:  # only the lines moved: keep the row current, it is not a change

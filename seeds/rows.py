@@ -49,10 +49,13 @@ class RowSpec:
     # A refused item: its key is reserved (its row, if any, is kept as it is), nothing written.
     refused: bool = False
 
+    # Fields that name seed lines (see ContentKind.positional): written, not hashed.
+    positional: frozenset[str] = frozenset()
+
     @property
     def content_hash(self) -> str:
         payload: dict[str, Any] = {
-            "fields": self.fields,
+            "fields": {k: v for k, v in self.fields.items() if k not in self.positional},
             "parents": self.parent_keys,
             "options": self.options,
             "feeds": self.feeds_courses,
@@ -158,6 +161,7 @@ class _SpecBuilder:
             fields=entry.values(record, number),
             parent_keys=self.parent_keys(entry.parent, record),
             topic_text=text_for_tagging(record) if entry.tagged else "",
+            positional=entry.positional,
         )
         if isinstance(record, r.MCQ):
             spec.options = [

@@ -82,6 +82,9 @@ class ContentKind:
     fields: Mapping[str, Value | None]
     parent: str = ""
     tagged: bool = False  # gets topics from seeds/topic_rules.toml
+    # Fields that name seed lines: kept current like the row's source lines, but not part of
+    # the content hash (lines moving is not a change of the item).
+    positional: frozenset[str] = frozenset()
     kind: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -272,6 +275,7 @@ KINDS: tuple[ContentKind, ...] = (
         ),
         parent=IN_TICKET,
         tagged=True,
+        positional=frozenset({"code_warnings"}),
     ),
 )
 
