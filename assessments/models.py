@@ -308,3 +308,62 @@ class TopicResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.topic}: {self.correct}/{self.total}"
+
+
+# --- Questions imported from Moodle XML / GIFT, waiting for review ----------------------------
+
+
+class QuestionDraft(models.Model):
+    """A question read from an uploaded Moodle XML or GIFT file. Nothing reaches learners until
+    an instructor previews it and publishes it into the bank (assessments/question_drafts.py);
+    a draft can also be discarded. Uploading the same file again updates its open drafts."""
+
+    class Kind(models.TextChoices):
+        MULTICHOICE = "multichoice", _("multiple choice")
+        ESSAY = "essay", _("essay (question and answer)")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        PUBLISHED = "published", _("published")
+        DISCARDED = "discarded", _("discarded")
+
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="question_drafts", verbose_name=_("course")
+    )
+    source = models.CharField(_("file"), max_length=200)
+    line = models.PositiveIntegerField(_("line"), default=0)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    text = models.TextField(_("question"))
+    options = models.JSONField(_("options"), default=list, blank=True)  # [{"text", "is_correct"}]
+    answer = models.TextField(_("answer"), blank=True)
+    category = models.CharField(_("category"), max_length=300, blank=True)
+    topic_slugs = models.JSONField(_("topics in the file"), default=list, blank=True)
+    topic = models.ForeignKey(
+        Topic,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("topic"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("imported by"),
+    )
+    created_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["course", "source", "line", "pk"]
+        verbose_name = _("imported question")
+        verbose_name_plural = _("imported questions")
+
+    def __str__(self) -> str:
+        return self.text[:120]

@@ -154,8 +154,7 @@ def run_reference_code(parsed: Sequence[ParsedSeed]) -> ReferenceRuns:
                 first.code_first_line,
                 "reference_code_not_run",
                 gettext_noop(
-                    "the reference code was not run: the sandbox is not available here "
-                    "(%(reason)s)"
+                    "the reference code was not run: the sandbox is not available here (%(reason)s)"
                 ),
                 params={"reason": str(error)[:200]},
             )

@@ -18,9 +18,10 @@ from typing import Any
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from core.stored_messages import render_message
 from seeds.parsers import ParsedSeed
 from seeds.parsers import records as r
-from seeds.parsers.messages import Message, format_message, gettext_noop
+from seeds.parsers.messages import Message, gettext_noop
 from seeds.parsers.messages import ngettext as ngettext_marker
 
 CHANGE_STATUSES = ("new", "changed", "unchanged", "retired", "refused")
@@ -35,13 +36,9 @@ STATUS_LABELS = {
 
 def translate(message: Message | Mapping[str, Any]) -> str:
     """A parser's message in the active language (nested messages too)."""
-    if not isinstance(message, Message):
-        message = Message.from_dict(message)
-    if message.plural:
-        template = ngettext(message.msgid, message.plural, message.count or 0)
-    else:
-        template = gettext(message.msgid) if message.msgid else ""
-    return format_message(template, message.params, translate)
+    if isinstance(message, Message):
+        message = message.as_dict()
+    return render_message(message)
 
 
 def warning_text(warning: Mapping[str, Any]) -> str:
@@ -200,7 +197,9 @@ class ImportReport:
             ngettext("%(count)d warning:", "%(count)d warnings:", len(self.warnings))
             % {"count": len(self.warnings)}
         )
-        lines += [f"  {w['file']}:{w['line']}: [{w['code']}] {warning_text(w)}" for w in self.warnings]
+        lines += [
+            f"  {w['file']}:{w['line']}: [{w['code']}] {warning_text(w)}" for w in self.warnings
+        ]
         lines.append(gettext("Took %(seconds).2f s.") % {"seconds": self.duration_s})
         return "\n".join(lines)
 

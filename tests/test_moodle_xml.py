@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from assessments import moodle_xml
 from assessments.interchange import ESSAY, MULTICHOICE, InterchangeError, Option, Question
@@ -49,9 +50,13 @@ def test_html_texts_from_moodle_are_read_as_plain_text():
   </question>
   <question type="truefalse"><name><text>tf</text></name></question>
 </quiz>"""
-    parsed = moodle_xml.parse(data)
+    with translation.override("en"):
+        parsed = moodle_xml.parse(data)
     assert parsed.questions[0].text == "What is 2&2?"
-    assert parsed.warnings == ["line 11: question type 'truefalse' is not supported; skipped"]
+    assert parsed.warnings == ["line 11: question type «truefalse» is not supported; skipped"]
+    assert moodle_xml.parse(data).warnings == [
+        "строка 11: тип вопроса «truefalse» не поддерживается; пропущен"
+    ]
 
 
 @pytest.mark.parametrize(

@@ -85,7 +85,13 @@ def test_restored_reference_code_is_kept_beside_the_seed_text(report):
 
 def test_the_report_counts_every_item_as_new_and_names_the_warnings(report):
     data = report.as_dict()
-    assert data["totals"]["qa"] == {"new": 188, "changed": 0, "unchanged": 0, "retired": 0, "refused": 0}
+    assert data["totals"]["qa"] == {
+        "new": 188,
+        "changed": 0,
+        "unchanged": 0,
+        "retired": 0,
+        "refused": 0,
+    }
     assert data["files"]["000_d568f9757774c6fc.txt"]["counts"]["ticket"] == 15
     codes = {(w["file"], w["line"], w["code"]) for w in data["warnings"]}
     assert ("003_d99cb1add1a2cf9c.txt", 881, "truncated_ticket") in codes

@@ -125,4 +125,6 @@ def test_the_warnings_about_the_code_are_kept_with_the_practical_task():
     assert guess["line"] == 666
     assert guess["detail"]["params"]["header"] == "for epoch in range(20):"
     restored = task.restored_code.splitlines()
-    assert restored[guess["detail"]["params"]["restored_line"] - 1] == "fid_score = np.random.rand()"
+    assert (
+        restored[guess["detail"]["params"]["restored_line"] - 1] == "fid_score = np.random.rand()"
+    )

@@ -530,9 +530,7 @@ def _deindented_lines(seed_text: str) -> list[_Line]:
         if tok.type == tokenize.ERRORTOKEN and not tok.string.isspace():
             raise _Unrestorable(f"unexpected character {tok.string!r} on line {tok.start[0]}")
         if tok.type == tokenize.COMMENT and not statement:
-            lines.append(
-                _Line(text=physical[tok.start[0] - 1], is_comment=True, row=tok.start[0])
-            )
+            lines.append(_Line(text=physical[tok.start[0] - 1], is_comment=True, row=tok.start[0]))
             continue
         if tok.type == tokenize.NL and not statement:
             continue

@@ -214,7 +214,9 @@ def _front_matter(seed: SeedText, last: int, *, at_eof: bool) -> tuple[Course, i
         elif heading == _FORMAT:
             formats.append(LearningFormat(**common, text=value))
         else:
-            seed.warn(row, "unparsed", gettext_noop("a syllabus line under no known heading"), [row])
+            seed.warn(
+                row, "unparsed", gettext_noop("a syllabus line under no known heading"), [row]
+            )
         row += 1
     if row > last and at_eof:
         raise seed.error(row - 1, gettext_noop("the file ends inside the syllabus"))
@@ -396,7 +398,9 @@ def _mcq(
         seed.warn(
             row,
             "mcq_answer_mismatch",
-            gettext_noop("the stated answer «%(stated)s» differs from option %(letter)s) «%(text)s»"),
+            gettext_noop(
+                "the stated answer «%(stated)s» differs from option %(letter)s) «%(text)s»"
+            ),
             stated=stated,
             letter=letter,
             text=options[index].text,

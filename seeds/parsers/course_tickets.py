@@ -39,7 +39,6 @@ from seeds.parsers.messages import Message, gettext_noop
 from seeds.parsers.records import (
     PracticalTask,
     ReferenceCode,
-    SeedWarning,
     Ticket,
     TicketTheoryQuestion,
 )
@@ -87,7 +86,9 @@ def parse_ticket(seed: SeedText, first: int, last: int, *, at_eof: bool) -> Tick
         seed.warn(
             first,
             "truncated_ticket",
-            gettext_noop("exam ticket №%(number)d is incomplete (%(reason)s); no ticket was created"),
+            gettext_noop(
+                "exam ticket №%(number)d is incomplete (%(reason)s); no ticket was created"
+            ),
             range(first, last + 1),
             number=number,
             reason=incomplete.reason,
@@ -291,7 +292,9 @@ def _check_code(
         seed.warn(
             line,
             "code_not_restored",
-            gettext_noop("ticket №%(number)d: the reference code was kept as in the seed: %(problem)s"),
+            gettext_noop(
+                "ticket №%(number)d: the reference code was kept as in the seed: %(problem)s"
+            ),
             number=number,
             problem=code.problem,
         )
@@ -338,9 +341,9 @@ def _report_guesses(seed: SeedText, number: int, code: ReferenceCode, code_first
             code_first + guess.seed_line - 1,
             "block_end_guessed",
             gettext_noop(
-                "ticket №%(number)d: restored line %(restored_line)d («%(statement)s») is placed after "
-                "the end of «%(header)s» (line %(header_line)d), a guess: the seed does not "
-                "record where blocks end (%(reason)s)"
+                "ticket №%(number)d: restored line %(restored_line)d («%(statement)s») is "
+                "placed after the end of «%(header)s» (line %(header_line)d), a guess: the "
+                "seed does not record where blocks end (%(reason)s)"
             ),
             number=number,
             restored_line=guess.line,

@@ -73,7 +73,9 @@ def parse_seed_bytes(name: str, data: bytes, *, layout: str | None = None) -> Pa
         raise SeedError(
             name,
             line,
-            gettext_noop("not UTF-8 (byte 0x%(byte)s at offset %(offset)d); save the seed as UTF-8"),
+            gettext_noop(
+                "not UTF-8 (byte 0x%(byte)s at offset %(offset)d); save the seed as UTF-8"
+            ),
             byte=bad,
             offset=error.start,
         ) from None

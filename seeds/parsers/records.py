@@ -113,7 +113,11 @@ def seed_warning(
     params: Mapping[str, Any] | None = None,
 ) -> SeedWarning:
     return SeedWarning(
-        file=file, line=line, code=code, detail=Message.of(message, params or {}), lines=tuple(lines)
+        file=file,
+        line=line,
+        code=code,
+        detail=Message.of(message, params or {}),
+        lines=tuple(lines),
     )
 
 
