@@ -183,7 +183,7 @@ class Attempt(models.Model):
 
     class Status(models.TextChoices):
         IN_PROGRESS = "in_progress", _("in progress")
-        SUBMITTED = "submitted", _("submitted")
+        SUBMITTED = "submitted", _("handed in")
         EXPIRED = "expired", _("closed at the deadline")
 
     learner = models.ForeignKey(
@@ -232,6 +232,16 @@ class Attempt(models.Model):
     @property
     def is_practice(self) -> bool:
         return self.mode == self.Mode.PRACTICE
+
+    @property
+    def outcome_label(self) -> str:
+        """What became of the attempt, in words that never suggest a pass: a practice is
+        finished, a timed quiz handed in or closed at its deadline."""
+        if self.is_open:
+            return str(self.Status.IN_PROGRESS.label)
+        if self.is_practice:
+            return str(_("finished"))
+        return str(self.get_status_display())
 
     @property
     def score_percent(self) -> int:
