@@ -1,4 +1,6 @@
+from django import forms
 from django.contrib import admin
+from django.db import models as db_models
 
 from assessments import models
 from courses.admin import CoursePartAdmin, SeedContentAdmin
@@ -8,6 +10,10 @@ class MCQOptionInline(admin.TabularInline):
     model = models.MCQOption
     extra = 0
     fields = ("position", "letter", "text", "is_correct")
+    # Options are a line each: a one-line input keeps the inline table within the screen.
+    formfield_overrides = {
+        db_models.TextField: {"widget": forms.TextInput(attrs={"class": "vTextField"})}
+    }
 
 
 @admin.register(models.MCQ)
