@@ -1,9 +1,12 @@
 """Every page a learner, an instructor and an admin reach fits a 390 px phone and a 1280 px
 desktop in Chromium: the document is exactly as wide as the viewport (nothing scrolls the page
-sideways), no heading breaks a word, and the text of the statistics charts is legible. The pages are discovered from
-the URL resolver and the imported seeds (tests/site_pages.py), so new pages are walked too."""
+sideways), no heading breaks a word, and the text of the statistics charts is legible. The
+pages are discovered from the URL resolver and the imported seeds (tests/site_pages.py), so
+pages added later are walked too."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -15,51 +18,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(trans
 
 WIDTHS = (390, 1280)
 
-# Measures one page: how much wider than the viewport the document is, the elements that stick
-# out (to name the culprit), heading words broken across lines, and chart text too small.
-MEASURE = """() => {
-  const viewport = document.documentElement.clientWidth;
-  const wide = [];
-  if (document.documentElement.scrollWidth > viewport) {
-    for (const el of document.querySelectorAll("body *")) {
-      const box = el.getBoundingClientRect();
-      if (box.right > viewport + 0.5 && box.width > 0) {
-        let scrolls = false;
-        for (let p = el.parentElement; p; p = p.parentElement) {
-          const style = getComputedStyle(p);
-          if (["auto", "scroll", "hidden", "clip"].includes(style.overflowX)
-              && p.getBoundingClientRect().right <= viewport + 0.5) { scrolls = true; break; }
-        }
-        if (!scrolls) wide.push(el.tagName.toLowerCase() + (el.className && el.className.baseVal === undefined ? "." + String(el.className).trim().split(/\\s+/).join(".") : "") + " → " + Math.round(box.right));
-      }
-    }
-  }
-  const broken = [];
-  for (const heading of document.querySelectorAll("h1, h2, h3, h4")) {
-    if (!heading.getClientRects().length) continue;
-    const walker = document.createTreeWalker(heading, NodeFilter.SHOW_TEXT);
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      const re = /[^\\s\\-\\/–—]+/g;
-      let match;
-      while ((match = re.exec(node.data))) {
-        const range = document.createRange();
-        range.setStart(node, match.index);
-        range.setEnd(node, match.index + match[0].length);
-        const tops = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
-        if (tops.size > 1) broken.push(match[0]);
-      }
-    }
-  }
-  const tiny = [];
-  for (const text of document.querySelectorAll("main svg.chart text")) {
-    const svg = text.ownerSVGElement;
-    const scale = svg.viewBox.baseVal.width ? svg.getBoundingClientRect().width / svg.viewBox.baseVal.width : 1;
-    const size = parseFloat(getComputedStyle(text).fontSize) * scale;
-    if (svg.getBoundingClientRect().width && size < 11) tiny.push(text.textContent + " " + size.toFixed(1) + "px");
-  }
-  return {viewport, width: document.documentElement.scrollWidth, wide: wide.slice(0, 5),
-          broken, tiny: tiny.slice(0, 5)};
-}"""
+# Measures one page: see the comments in the script.
+MEASURE = (Path(__file__).parent / "layout_measure.js").read_text(encoding="utf-8")
 
 
 def log_in(page, username: str) -> None:
@@ -135,7 +95,9 @@ def test_every_page_an_admin_reaches_fits_a_phone_and_a_desktop(browser, live_se
     seen = set(discover_pages(site.learner)) | set(discover_pages(site.instructor))
     pages = [url for url in discover_pages(site.admin) if url not in seen]
     assert "/admin/" in pages and "/admin/seeds/importrun/upload/" in pages
-    assert any(url.startswith("/admin/assessments/mcq/") and url.endswith("/change/") for url in pages)
+    assert any(
+        url.startswith("/admin/assessments/mcq/") and url.endswith("/change/") for url in pages
+    )
     problems = walk(browser, live_server, site.admin, ["/", *pages])
     assert not problems, "\n".join(problems)
 
