@@ -65,7 +65,7 @@ class PracticalTaskAdmin(SeedContentAdmin):
         if not notes:
             return "—"
         return format_html_join(
-            mark_safe("<br>"),  # noqa: S308 - a constant
+            mark_safe("<br>"),
             "{}:{} — {}",
             ((obj.source_file, note.seed_line, note.text) for note in notes),
         )
