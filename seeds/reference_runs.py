@@ -26,16 +26,12 @@ from dataclasses import dataclass, field
 
 from seeds.parsers import ParsedSeed
 from seeds.parsers import records as r
+from seeds.parsers.code_checks import StatedValue, stated_values
 from seeds.parsers.messages import gettext_noop
 
 # What a task must not need for its run to say anything new.
 _NOT_RUN_CODES = frozenset({"needs_network", "removed_api", "undefined_name", "code_not_restored"})
 WALL_SECONDS = 30
-# "# ~0.1429", "# 0.14", "# ожидается 0.14", "# expected: 0.14" on a print's line or after it.
-_STATED = re.compile(
-    r"#\s*(?P<approx>~|≈|примерно|около|ожидается|expected)?\s*:?\s*(?P<value>[-+]?\d+(?:\.\d+)?)\s*$",
-    re.IGNORECASE,
-)
 _NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
 _FRAME = re.compile(r'File "[^"]*main\.py", line (\d+)')
 _ERROR = re.compile(r"^(?P<type>[A-Za-z_][\w.]*(?:Error|Exception|Interrupt)): ?(?P<text>.*)$")
@@ -77,41 +73,8 @@ class ReferenceRuns:
     warnings: list[r.SeedWarning] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class _Stated:
-    print_line: int  # restored line of the print
-    value: float
-    text: str
-    approximate: bool
-
-
 def runnable(task: r.PracticalTask) -> bool:
     return task.code.restored and not any(w.code in _NOT_RUN_CODES for w in task.code_warnings)
-
-
-def stated_values(code: str) -> list[_Stated]:
-    """Values that a comment states for a print: on the print's own line or the line after."""
-    lines = code.splitlines()
-    stated = []
-    for index, line in enumerate(lines):
-        if "print(" not in line:
-            continue
-        candidates = [line.split("#", 1)[1] if "#" in line else ""]
-        if index + 1 < len(lines) and lines[index + 1].strip().startswith("#"):
-            candidates.append(lines[index + 1].strip()[1:])
-        for comment in candidates:
-            match = _STATED.search("#" + comment) if comment else None
-            if match:
-                stated.append(
-                    _Stated(
-                        print_line=index + 1,
-                        value=float(match.group("value")),
-                        text=match.group(0).lstrip("# ").strip(),
-                        approximate=bool(match.group("approx")),
-                    )
-                )
-                break
-    return stated
 
 
 def run_reference_code(parsed: Sequence[ParsedSeed]) -> ReferenceRuns:
@@ -162,7 +125,7 @@ def run_reference_code(parsed: Sequence[ParsedSeed]) -> ReferenceRuns:
     return runs
 
 
-def _findings(task: r.PracticalTask, stated: list[_Stated], outcome) -> list[r.SeedWarning]:
+def _findings(task: r.PracticalTask, stated: list[StatedValue], outcome) -> list[r.SeedWarning]:
     code = task.code
     lines = code.restored_text.splitlines()
 
@@ -268,7 +231,7 @@ def _error(stderr: str) -> tuple[int, str]:
     return (frames[-1] if frames else 0), (errors[-1] if errors else "")
 
 
-def _agrees(actual: float, stated: _Stated) -> bool:
+def _agrees(actual: float, stated: StatedValue) -> bool:
     decimals = len(stated.text.rsplit(".", 1)[1]) if "." in stated.text else 0
     tolerance = 0.5 * 10**-decimals
     if stated.approximate:

@@ -20,9 +20,9 @@ from django.utils.translation import gettext_lazy as _
 
 from core.stored_messages import render_message
 from seeds.parsers import ParsedSeed
+from seeds.parsers import messages as parser_messages
 from seeds.parsers import records as r
 from seeds.parsers.messages import Message, gettext_noop
-from seeds.parsers.messages import ngettext as ngettext_marker
 
 CHANGE_STATUSES = ("new", "changed", "unchanged", "retired", "refused")
 STATUS_LABELS = {
@@ -79,7 +79,7 @@ class ImportReport:
                 seed.file,
                 uncovered[0],
                 "unparsed_lines",
-                ngettext_marker(
+                parser_messages.ngettext(
                     "%(count)d line belongs to no item: %(lines)s",
                     "%(count)d lines belong to no item: %(lines)s",
                     len(uncovered),

@@ -9,7 +9,8 @@ from django.core.management import call_command
 
 from assessments.models import PracticalTask
 from seeds.parsers import parse_seed_text
-from seeds.reference_runs import run_reference_code, stated_values
+from seeds.parsers.code_checks import stated_values
+from seeds.reference_runs import run_reference_code
 from tests.seed_files import ALL_SEEDS, DL
 
 pytestmark = [pytest.mark.django_db, pytest.mark.integration, pytest.mark.slow]
