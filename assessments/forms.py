@@ -17,7 +17,7 @@ class TopicChoiceField(forms.ModelMultipleChoiceField):
 
     def label_from_instance(self, topic: Topic) -> str:
         count = getattr(topic, "question_count", None)
-        return topic.name if count is None else f"{topic.name} ({count})"
+        return topic.label if count is None else f"{topic.label} ({count})"
 
 
 def practice_courses():

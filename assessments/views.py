@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -339,10 +340,12 @@ def history(request: HttpRequest) -> HttpResponse:
     )
     by_topic = list(
         TopicResult.objects.filter(learner=request.user)
-        .values("topic__name", "topic__position", "course__title")
+        .values("topic__name", "topic__name_en", "topic__position", "course__title")
         .annotate(correct=Sum("correct"), total=Sum("total"), attempts=Count("attempt"))
         .order_by("course__title", "topic__position")
     )
+    english = (get_language() or "").startswith("en")
     for row in by_topic:
         row["percent"] = round(100 * row["correct"] / row["total"]) if row["total"] else 0
+        row["topic_label"] = (english and row["topic__name_en"]) or row["topic__name"]
     return render(request, "assessments/history.html", {"attempts": attempts, "by_topic": by_topic})

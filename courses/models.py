@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -55,7 +56,13 @@ class Topic(models.Model):
         verbose_name_plural = _("topics")
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the active language: the taxonomy names every topic in both."""
+        language = get_language() or ""
+        return self.name_en if self.name_en and language.startswith("en") else self.name
 
 
 class Course(SeedContent):
