@@ -24,8 +24,8 @@ def practice_courses():
     """Courses a learner can practise on: live, with live questions."""
     return (
         Course.objects.live()
-        .filter(mcqs__retired_at__isnull=True)
         .annotate(question_count=Count("mcqs", filter=Q(mcqs__retired_at__isnull=True)))
+        .filter(question_count__gt=0)
         .order_by("title")
     )
 
@@ -63,16 +63,25 @@ class PracticeForm(forms.Form):
 
     def __init__(self, *args, course: Course | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        # Each list is read once and drawn from memory; a POST still checks against the
+        # querysets (a course or topic that is not offered is refused).
         courses = practice_courses()
+        listed = list(courses)
         self.fields["course"].queryset = courses
-        if course is None and self.is_bound:
-            course = courses.filter(slug=self.data.get("course")).first()
+        self.fields["course"].choices = [(c.slug, c.title) for c in listed]
         if course is None:
-            course = courses.first()
+            wanted = self.data.get("course") if self.is_bound else None
+            course = next((c for c in listed if c.slug == wanted), listed[0] if listed else None)
         self.course = course
         if course is not None:
             self.initial.setdefault("course", course.slug)
-        self.fields["topics"].queryset = practice_topics(course)
+        topics = practice_topics(course)
+        topic_list = list(topics) if course is not None else []
+        self.fields["topics"].queryset = topics
+        self.fields["topics"].choices = [
+            (t.pk, self.fields["topics"].label_from_instance(t)) for t in topic_list
+        ]
+        self.has_topics = bool(topic_list)
         self.fields["course"].widget.attrs.update(
             {
                 "hx-get": reverse_lazy("quiz_home"),
