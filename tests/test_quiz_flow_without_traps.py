@@ -41,14 +41,12 @@ def test_the_practice_form_lists_only_the_topics_of_the_chosen_course(client, al
 
 
 def test_a_topic_of_another_course_is_refused_on_the_form_not_on_a_dead_end(client, alice):
-    course, _ = make_bank(2)
+    _course, _ = make_bank(2)
     other = CourseFactory(slug="ml", title="Инженер ML")
     mlops = TopicFactory(slug="mlops", name="MLOps", position=3)
     make_mcq(other, "Что такое MLflow?", ["a", "b", "c", "d"], topics=(mlops,))
     client.force_login(alice)
-    response = client.post(
-        "/quizzes/practice/", {"course": "dl", "topics": [mlops.pk], "count": 5}
-    )
+    response = client.post("/quizzes/practice/", {"course": "dl", "topics": [mlops.pk], "count": 5})
     assert response.status_code == 400
     body = response.content.decode()
     assert 'action="/quizzes/practice/"' in body  # the form is back, with the right topics
@@ -108,7 +106,7 @@ def test_finishing_with_unanswered_questions_asks_first(client, alice):
 
 
 def test_the_review_shows_the_right_answer_of_every_question_and_no_pass_word(client, alice):
-    course, mcqs = make_bank(3)
+    course, _mcqs = make_bank(3)
     attempt = services.start_practice_attempt(alice, course, [], 3)
     services.submit_attempt(attempt.pk)  # nothing answered: 0%
     client.force_login(alice)
