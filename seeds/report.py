@@ -204,6 +204,38 @@ class ImportReport:
         return "\n".join(lines)
 
 
+def for_display(report: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored report (ImportRun.report) as a person reads it: kinds by their names,
+    warnings in the active language."""
+    from seeds.schema import kind_label
+
+    files = [
+        {
+            "name": name,
+            "layout": data.get("layout", ""),
+            "counts": [
+                (kind_label(kind), number) for kind, number in data.get("counts", {}).items()
+            ],
+            "reactions": data.get("reactions"),
+        }
+        for name, data in report.get("files", {}).items()
+    ]
+    totals = [
+        (kind_label(kind), [statuses.get(status, 0) for status in CHANGE_STATUSES])
+        for kind, statuses in report.get("totals", {}).items()
+    ]
+    warnings = [
+        {**warning, "text": warning_text(warning)} for warning in report.get("warnings", [])
+    ]
+    return {
+        "dry_run": report.get("dry_run", False),
+        "files": files,
+        "statuses": [STATUS_LABELS[status] for status in CHANGE_STATUSES],
+        "totals": totals,
+        "warnings": warnings,
+    }
+
+
 # Messages the loader reports (marked here so that the catalog has them).
 UNKNOWN_COURSE = gettext_noop(
     "seeds/sources.toml says this list feeds course «%(slug)s», which is not imported"
