@@ -69,7 +69,7 @@ $CATEGORY: $course$/Top/Свёрточные сети
         ("Dropout", False),
     ]
     assert question.category == "Свёрточные сети"
-    assert parsed.warnings == ["line 11: not a multiple-choice question; skipped"]
+    assert parsed.warnings == ["строка 11: не вопрос с выбором ответа; пропущен"]
 
 
 @pytest.mark.parametrize(
