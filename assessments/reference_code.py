@@ -16,6 +16,9 @@ from assessments.models import PracticalTask
 from core.stored_messages import render_message
 
 
+NOT_RUN_CODES = frozenset({"needs_network", "removed_api", "undefined_name", "code_not_restored"})
+
+
 @dataclass
 class CodeNote:
     code: str
@@ -34,6 +37,12 @@ class ReferenceCode:
     @property
     def guesses(self) -> list[CodeNote]:
         return [note for note in self.notes if note.code == "block_end_guessed"]
+
+    @property
+    def cannot_run(self) -> bool:
+        """The import does not run code that needs the network, a removed API or names it
+        never defines, nor code it could not restore: its notes say why already."""
+        return any(note.code in NOT_RUN_CODES for note in self.notes)
 
 
 def _note(warning: dict[str, Any], *, from_run: bool) -> CodeNote:

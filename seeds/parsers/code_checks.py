@@ -12,17 +12,21 @@ import builtins
 import re
 from dataclasses import dataclass
 
+from seeds.parsers.messages import gettext_noop
 from seeds.parsers.records import ReferenceCode
 
 _NETWORK_PATTERNS = (
-    (re.compile(r"download\s*=\s*True"), "downloads a data set (download=True)"),
-    (re.compile(r"\bfetch_openml\b"), "downloads a data set (fetch_openml)"),
-    (re.compile(r"\.from_pretrained\s*\("), "downloads pretrained weights (from_pretrained)"),
+    (re.compile(r"download\s*=\s*True"), gettext_noop("downloads a data set (download=True)")),
+    (re.compile(r"\bfetch_openml\b"), gettext_noop("downloads a data set (fetch_openml)")),
+    (
+        re.compile(r"\.from_pretrained\s*\("),
+        gettext_noop("downloads pretrained weights (from_pretrained)"),
+    ),
 )
 _REMOVED_API_PATTERNS = (
     (
         re.compile(r"\bload_boston\b"),
-        "uses sklearn.datasets.load_boston, removed in scikit-learn 1.2",
+        gettext_noop("uses sklearn.datasets.load_boston, removed in scikit-learn 1.2"),
     ),
 )
 

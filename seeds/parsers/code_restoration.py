@@ -49,6 +49,7 @@ import re
 import tokenize
 from dataclasses import dataclass
 
+from seeds.parsers.messages import Message, gettext_noop
 from seeds.parsers.records import BlockEndGuess, ReferenceCode
 
 FLATTENED = "flattened"
@@ -168,9 +169,11 @@ def _restore(seed_text: str, form: str) -> ReferenceCode:
         lines = _flattened_lines(seed_text) if form == FLATTENED else _deindented_lines(seed_text)
         restored, guesses, rows = _render(lines)
     except _Unrestorable as error:
-        return _kept(seed_text, form, str(error))
+        return _kept(seed_text, form, str(error), _LAYOUT_LOST, reason=str(error))
     except (tokenize.TokenError, SyntaxError, IndentationError) as error:
-        return _kept(seed_text, form, f"cannot be tokenized: {error}")
+        return _kept(
+            seed_text, form, f"cannot be tokenized: {error}", _NOT_TOKENS, reason=str(error)
+        )
     try:
         ast.parse(restored)
     except SyntaxError as error:
@@ -181,9 +184,13 @@ def _restore(seed_text: str, form: str) -> ReferenceCode:
         files = [line.text.lstrip("# ").strip() for line in lines if _names_a_file(line)]
         if len(files) > 1:
             problem += f"; the answer holds several files ({', '.join(files)})"
-        return _kept(seed_text, form, problem)
+            return _kept(
+                seed_text, form, problem, _SEVERAL_FILES, error=error.msg, line=bad_line,
+                files=", ".join(files),
+            )  # fmt: skip
+        return _kept(seed_text, form, problem, _NOT_PYTHON, error=error.msg, line=bad_line)
     if collapse_whitespace(restored) != collapse_whitespace(seed_text):
-        return _kept(seed_text, form, "restoration would change tokens")
+        return _kept(seed_text, form, "restoration would change tokens", _TOKENS_CHANGE)
     return ReferenceCode(
         seed_text=seed_text,
         restored_text=restored,
@@ -203,13 +210,24 @@ def _names_a_file(line: _Line) -> bool:
     return line.is_comment and bool(_FILE_MARKER.match(line.text))
 
 
-def _kept(seed_text: str, form: str, problem: str) -> ReferenceCode:
+# Why code was kept as in the seed, for people (``problem`` keeps the technical English).
+_LAYOUT_LOST = gettext_noop("its layout could not be restored (%(reason)s)")
+_NOT_TOKENS = gettext_noop("it cannot be read as Python tokens (%(reason)s)")
+_NOT_PYTHON = gettext_noop("it is not valid Python (%(error)s at «%(line)s»)")
+_SEVERAL_FILES = gettext_noop(
+    "it is not valid Python (%(error)s at «%(line)s»): the answer holds several files (%(files)s)"
+)
+_TOKENS_CHANGE = gettext_noop("restoring it would change its tokens")
+
+
+def _kept(seed_text: str, form: str, problem: str, message: str, **params: object) -> ReferenceCode:
     return ReferenceCode(
         seed_text=seed_text,
         restored_text=seed_text,
         restored=False,
         seed_form=form,
         problem=problem,
+        problem_detail=Message(message, params),
     )
 
 

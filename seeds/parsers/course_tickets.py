@@ -296,7 +296,7 @@ def _check_code(
                 "ticket №%(number)d: the reference code was kept as in the seed: %(problem)s"
             ),
             number=number,
-            problem=code.problem,
+            problem=code.problem_detail or code.problem,
         )
     network, removed, undefined = code_notes(code)
     notes: list[str] = []
@@ -306,7 +306,7 @@ def _check_code(
             "needs_network",
             gettext_noop("ticket №%(number)d: the reference solution %(problem)s"),
             number=number,
-            problem=message,
+            problem=Message(message),
         )
         notes.append(f"needs network: {message}")
     for message in removed:
@@ -315,7 +315,7 @@ def _check_code(
             "removed_api",
             gettext_noop("ticket №%(number)d: the reference solution %(problem)s"),
             number=number,
-            problem=message,
+            problem=Message(message),
         )
         notes.append(f"removed API: {message}")
     if undefined:

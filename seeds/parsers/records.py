@@ -324,6 +324,7 @@ class ReferenceCode:
     restored: bool
     seed_form: str  # "flattened" or "deindented"
     problem: str = ""
+    problem_detail: Message | None = None  # ``problem`` for people, to translate
     guesses: tuple[BlockEndGuess, ...] = ()
     # For each line of restored_text, the line of seed_text it comes from (1-based; 0 for a
     # blank line restoration added). Empty when the code was not restored.
