@@ -15,7 +15,6 @@ from pygments.lexers import PythonLexer
 from assessments.models import PracticalTask
 from core.stored_messages import render_message
 
-
 NOT_RUN_CODES = frozenset({"needs_network", "removed_api", "undefined_name", "code_not_restored"})
 
 
