@@ -83,7 +83,7 @@ def test_a_bad_file_is_named_and_nothing_is_written(tmp_path, make_file):
     with pytest.raises(CommandError) as raised:
         call_command("import_seeds", "--no-run-code", str(DL), str(bad))
     message = str(raised.value)
-    assert message.startswith("nothing was imported: ")
+    assert message.startswith("ничего не импортировано: ")
     assert f"{bad.name}:" in message
     if line is not None:
         assert f"{bad.name}:{line}:" in message
