@@ -6,6 +6,7 @@ pages added later are walked too."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -34,14 +35,21 @@ def problems_on(page, urls: list[str]) -> list[str]:
     problems = []
     for url in urls:
         page.goto(url, wait_until="load")
-        found = page.evaluate(MEASURE)
-        where = f"{url} @ {found['viewport']}px"
-        if found["width"] != found["viewport"]:
-            problems.append(f"{where}: document {found['width']}px wide; {found['wide']}")
-        if found["broken"]:
-            problems.append(f"{where}: heading words broken across lines: {found['broken']}")
-        if found["tiny"]:
-            problems.append(f"{where}: chart text under 11px: {found['tiny']}")
+        problems += measured(page, url)
+    return problems
+
+
+def measured(page, where: str) -> list[str]:
+    """The problems of the page the browser shows now."""
+    problems = []
+    found = page.evaluate(MEASURE)
+    where = f"{where} @ {found['viewport']}px"
+    if found["width"] != found["viewport"]:
+        problems.append(f"{where}: document {found['width']}px wide; {found['wide']}")
+    if found["broken"]:
+        problems.append(f"{where}: heading words broken across lines: {found['broken']}")
+    if found["tiny"]:
+        problems.append(f"{where}: chart text under 11px: {found['tiny']}")
     return problems
 
 
@@ -50,17 +58,29 @@ def site(db):
     return build_site()
 
 
-def walk(browser, live_server, user, urls: list[str]) -> list[str]:
+def walk(browser, live_server, user, urls: list[str], then=None) -> list[str]:
+    """Load every URL at each width as ``user`` (None: a visitor); ``then(page)`` may go on to
+    pages that only a form leads to and return their problems."""
     problems = []
     for width in WIDTHS:
         context = browser.new_context(
             base_url=live_server.url, locale="ru-RU", viewport={"width": width, "height": 900}
         )
         page = context.new_page()
-        log_in(page, user.username)
+        if user is not None:
+            log_in(page, user.username)
         problems += problems_on(page, urls)
+        if then is not None:
+            problems += then(page)
         context.close()
     return problems
+
+
+def test_every_page_a_visitor_reaches_fits_a_phone_and_a_desktop(browser, live_server, site):
+    pages = discover_pages(None)
+    assert {"/", "/accounts/login/", "/accounts/signup/", "/accounts/password-reset/"} <= set(pages)
+    problems = walk(browser, live_server, None, pages)
+    assert not problems, "\n".join(problems)
 
 
 def test_every_route_can_be_walked(site):
@@ -77,7 +97,17 @@ def test_every_page_a_learner_reaches_fits_a_phone_and_a_desktop(browser, live_s
     assert expected <= set(pages)
     assert any(url.startswith("/submissions/") for url in pages)
     assert any(url.endswith("/result/") for url in pages)
-    problems = walk(browser, live_server, site.learner, pages)
+    running = next(url for url in pages if re.fullmatch(r"/quizzes/attempts/\d+/", url))
+
+    def finish_with_unanswered_questions(page) -> list[str]:
+        page.goto(running)
+        page.get_by_role("button", name="Сдать тест").click()
+        expect(page.get_by_role("heading", name=re.compile("нет ответа"))).to_be_visible()
+        return measured(page, "the confirmation before finishing")
+
+    problems = walk(
+        browser, live_server, site.learner, pages, then=finish_with_unanswered_questions
+    )
     assert not problems, "\n".join(problems)
 
 
