@@ -274,4 +274,13 @@ def discover_pages(user: User | None, *, client: Client | None = None) -> list[s
                 break
             if found >= MAX_PAGES_PER_ROUTE:
                 break
+    # The admin's app pages are a regular-expression route: one per registered app.
+    from django.contrib import admin as django_admin
+    from django.urls import reverse
+
+    for label in sorted({model._meta.app_label for model in django_admin.site._registry}):
+        url = reverse("admin:app_list", args=[label])
+        response = client.get(url)
+        if response.status_code == 200 and b"<html" in response.content[:1000].lower():
+            pages.append(url)
     return pages
