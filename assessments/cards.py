@@ -56,7 +56,9 @@ def build_cards(
     cards = []
     for question in questions:
         question.attempt = attempt  # spare a query per card
-        reveal = visible and (not attempt.is_practice or question.chosen_option_id is not None)
+        # During practice a question is revealed once answered; once the attempt is over,
+        # every question is (an unanswered one shows its right answer too).
+        reveal = visible and (not attempt.is_open or question.chosen_option_id is not None)
         shown = [options[o] for o in question.option_order if o in options]
         cards.append(
             Card(

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from django import forms
+from django.db.models import Count, Q
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import MCQ, Quiz
@@ -10,20 +12,84 @@ from courses.models import Course, Topic
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
 
-class PracticeForm(forms.Form):
-    course = forms.ModelChoiceField(
-        label=_("Course"), queryset=Course.objects.live(), to_field_name="slug"
+class TopicChoiceField(forms.ModelMultipleChoiceField):
+    """Topics labelled with how many questions of the course each holds."""
+
+    def label_from_instance(self, topic: Topic) -> str:
+        count = getattr(topic, "question_count", None)
+        return topic.label if count is None else f"{topic.label} ({count})"
+
+
+def practice_courses():
+    """Courses a learner can practise on: live, with live questions."""
+    return (
+        Course.objects.live()
+        .annotate(question_count=Count("mcqs", filter=Q(mcqs__retired_at__isnull=True)))
+        .filter(question_count__gt=0)
+        .order_by("title")
     )
-    topics = forms.ModelMultipleChoiceField(
+
+
+def practice_topics(course: Course | None):
+    """The topics that hold live questions of ``course``, each with their number."""
+    if course is None:
+        return Topic.objects.none()
+    live = Q(mcqs__course=course, mcqs__retired_at__isnull=True)
+    return (
+        Topic.objects.filter(live)
+        .annotate(question_count=Count("mcqs", filter=live, distinct=True))
+        .order_by("position", "slug")
+    )
+
+
+class PracticeForm(forms.Form):
+    """Course, then the topics of that course that have questions: every choice it offers
+    leads to questions. The topics follow the course chosen (htmx swaps them in; without
+    JavaScript a topic of another course is refused with the list of the right ones)."""
+
+    course = forms.ModelChoiceField(
+        label=_("Course"), queryset=Course.objects.none(), to_field_name="slug", empty_label=None
+    )
+    topics = TopicChoiceField(
         label=_("Topics"),
-        queryset=Topic.objects.all(),
+        queryset=Topic.objects.none(),
         required=False,
-        help_text=_("Leave empty for questions on every topic."),
+        help_text=_("Leave empty for questions on every topic of the course."),
         widget=forms.CheckboxSelectMultiple,
     )
     count = forms.IntegerField(
         label=_("Number of questions"), min_value=1, max_value=MAX_PRACTICE_QUESTIONS, initial=10
     )
+
+    def __init__(self, *args, course: Course | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Each list is read once and drawn from memory; a POST still checks against the
+        # querysets (a course or topic that is not offered is refused).
+        courses = practice_courses()
+        listed = list(courses)
+        self.fields["course"].queryset = courses
+        self.fields["course"].choices = [(c.slug, c.title) for c in listed]
+        if course is None:
+            wanted = self.data.get("course") if self.is_bound else None
+            course = next((c for c in listed if c.slug == wanted), listed[0] if listed else None)
+        self.course = course
+        if course is not None:
+            self.initial.setdefault("course", course.slug)
+        topics = practice_topics(course)
+        topic_list = list(topics) if course is not None else []
+        self.fields["topics"].queryset = topics
+        self.fields["topics"].choices = [
+            (t.pk, self.fields["topics"].label_from_instance(t)) for t in topic_list
+        ]
+        self.has_topics = bool(topic_list)
+        self.fields["course"].widget.attrs.update(
+            {
+                "hx-get": reverse_lazy("quiz_home"),
+                "hx-target": "#practice-topics",
+                "hx-swap": "outerHTML",
+                "hx-trigger": "change",
+            }
+        )
 
 
 class QuizForm(forms.ModelForm):

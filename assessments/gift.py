@@ -27,6 +27,7 @@ import re
 from dataclasses import dataclass, field
 
 from django.utils.html import strip_tags
+from django.utils.translation import gettext as _
 
 from assessments.interchange import (
     ESSAY,
@@ -173,7 +174,7 @@ def _parse_block(
         while end >= 0 and text[end - 1] == "\\":
             end = text.find("::", end + 1)
         if end < 0:
-            raise InterchangeError(first_line, "the question title (::title::) is not closed")
+            raise InterchangeError(first_line, _("the question title (::title::) is not closed"))
         name = unescape(text[2:end]).strip()
         text = text[end + 2 :].lstrip()
     fmt = FORMAT_TAG.match(text)
@@ -183,16 +184,16 @@ def _parse_block(
         text = text[fmt.end() :]
     open_at = _find_unescaped(text, "{")
     if open_at < 0:
-        raise InterchangeError(first_line, "the question has no answer block ({...})")
+        raise InterchangeError(first_line, _("the question has no answer block ({...})"))
     close_at = _find_unescaped(text, "}", open_at + 1)
     if close_at < 0:
-        raise InterchangeError(first_line, "the answer block is not closed (missing '}')")
+        raise InterchangeError(first_line, _("the answer block is not closed (missing '}')"))
     second_open = _find_unescaped(text, "{", open_at + 1)
     if 0 <= second_open < close_at:
-        raise InterchangeError(first_line, "an unescaped '{' inside the answer block")
+        raise InterchangeError(first_line, _("an unescaped '{' inside the answer block"))
     after = text[close_at + 1 :].strip()
     if _find_unescaped(after, "{}") >= 0:
-        raise InterchangeError(first_line, "more than one answer block")
+        raise InterchangeError(first_line, _("more than one answer block"))
 
     def clean(part: str) -> str:
         value = unescape(part).strip()
@@ -225,14 +226,20 @@ def _parse_block(
         or stripped.startswith("#")
         or ("->" in stripped)
     ):
-        result.warnings.append(f"line {first_line}: not a multiple-choice question; skipped")
+        result.warnings.append(
+            _("line %(line)d: not a multiple-choice question; skipped") % {"line": first_line}
+        )
         return None
     try:
         pieces = _split_unescaped(body, "=~")
     except ValueError as error:
-        raise InterchangeError(first_line, f"text before the first answer: {error}") from None
+        raise InterchangeError(
+            first_line, _("text before the first answer: %(text)s") % {"text": error}
+        ) from None
     if all(marker == "=" for marker, _ in pieces):
-        result.warnings.append(f"line {first_line}: a short-answer question; skipped")
+        result.warnings.append(
+            _("line %(line)d: a short-answer question; skipped") % {"line": first_line}
+        )
         return None
     options = []
     for marker, piece in pieces:
@@ -246,7 +253,8 @@ def _parse_block(
             value = float(weight.group(1))
             if marker == "~" and 0 < value < 100:
                 result.warnings.append(
-                    f"line {first_line}: partial credit (several right options); skipped"
+                    _("line %(line)d: partial credit (several right options); skipped")
+                    % {"line": first_line}
                 )
                 return None
             is_correct = is_correct or value == 100

@@ -2,26 +2,31 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.access import STAFF_ROLES, role_required
-from assessments import charts, gift, item_report, moodle_xml
+from assessments import charts, gift, item_report, moodle_xml, question_drafts
 from assessments.access import get_quiz_for_staff
 from assessments.forms import QuestionImportForm, QuizForm
 from assessments.interchange import (
     InterchangeError,
+    TopicIndex,
     category_path,
     course_questions,
-    import_questions,
 )
-from assessments.models import MCQ, Attempt, Quiz
-from courses.models import Course
+from assessments.models import MCQ, Attempt, PracticalTask, QuestionDraft, Quiz
+from assessments.reference_code import reference_code
+from courses.models import Course, Topic
 
 
 def _course_for_staff(slug: str) -> Course:
@@ -37,7 +42,12 @@ def quiz_manage(request: HttpRequest) -> HttpResponse:
     courses = Course.objects.live().annotate(
         mcq_count=Count("mcqs", filter=Q(mcqs__retired_at__isnull=True))
     )
-    return render(request, "assessments/quiz_manage.html", {"quizzes": quizzes, "courses": courses})
+    drafts = QuestionDraft.objects.filter(status=QuestionDraft.Status.DRAFT).count()
+    return render(
+        request,
+        "assessments/quiz_manage.html",
+        {"quizzes": quizzes, "courses": courses, "draft_count": drafts},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -105,6 +115,25 @@ def _analysis_page(request, report, title, *, quiz, course) -> HttpResponse:
     )
 
 
+@require_GET
+@role_required(*STAFF_ROLES)
+def reference_solutions(request: HttpRequest, slug: str) -> HttpResponse:
+    """The practical tasks' reference code with what the import says about it: block ends
+    that restoration guessed, what the code needs, what a run in the sandbox found."""
+    course = _course_for_staff(slug)
+    tasks = (
+        PracticalTask.objects.live()
+        .filter(ticket__course=course, ticket__retired_at__isnull=True)
+        .select_related("ticket")
+        .order_by("ticket__number")
+    )
+    return render(
+        request,
+        "assessments/reference_solutions.html",
+        {"course": course, "solutions": [reference_code(task) for task in tasks]},
+    )
+
+
 def _download(body: bytes | str, filename: str, content_type: str) -> HttpResponse:
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -130,9 +159,9 @@ def export_gift(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @role_required(*STAFF_ROLES)
 def import_bank(request: HttpRequest) -> HttpResponse:
+    """Read an uploaded file into drafts: nothing reaches learners until it is published."""
     form = QuestionImportForm(request.POST or None, request.FILES or None)
-    result = error = None
-    status = 200
+    error = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         course = form.cleaned_data["course"]
@@ -146,22 +175,99 @@ def import_bank(request: HttpRequest) -> HttpResponse:
                     text = data.decode("utf-8-sig")
                 except UnicodeDecodeError as decode_error:
                     line = data[: decode_error.start].count(b"\n") + 1
-                    raise InterchangeError(line, "the file is not UTF-8") from None
+                    raise InterchangeError(line, _("the file is not UTF-8")) from None
                 parsed = gift.parse(text)
                 source = f"gift:{upload.name}"
             if not parsed.questions:
-                raise InterchangeError(1, "the file holds no question to import")
-            result = import_questions(course, parsed.questions, source)
-            result.warnings = parsed.warnings + result.warnings
+                raise InterchangeError(1, _("the file holds no question to import"))
         except InterchangeError as refusal:
             error = _("Nothing was imported. Line %(line)d: %(message)s") % {
                 "line": refusal.line,
                 "message": refusal.message,
             }
-            status = 400
+        else:
+            created, updated = question_drafts.save_drafts(
+                course, parsed.questions, source, request.user
+            )
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d question read as a draft: preview it and publish it.",
+                    "%(count)d questions read as drafts: preview them and publish them.",
+                    created + updated,
+                )
+                % {"count": created + updated},
+            )
+            for warning in parsed.warnings:
+                messages.warning(request, warning)
+            return redirect(f"{reverse('question_drafts')}?source={quote(source)}")
     return render(
         request,
         "assessments/import.html",
-        {"form": form, "result": result, "error": error},
-        status=status if request.method == "POST" and not form.errors else 200,
+        {"form": form, "error": error},
+        status=400 if error or (request.method == "POST" and form.errors) else 200,
     )
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*STAFF_ROLES)
+def question_drafts_view(request: HttpRequest) -> HttpResponse:
+    """Preview imported questions as learners would see them; publish or discard them."""
+    drafts = QuestionDraft.objects.filter(status=QuestionDraft.Status.DRAFT).select_related(
+        "course", "topic"
+    )
+    source = request.GET.get("source") or request.POST.get("source") or ""
+    if source:
+        drafts = drafts.filter(source=source)
+    if request.method == "POST":
+        chosen = list(drafts.filter(pk__in=request.POST.getlist("draft")))
+        if not chosen:
+            messages.error(request, _("Choose at least one question first."))
+        elif request.POST.get("action") == "discard":
+            count = question_drafts.discard(chosen)
+            messages.success(
+                request,
+                ngettext("%(count)d draft discarded.", "%(count)d drafts discarded.", count)
+                % {"count": count},
+            )
+        else:
+            topics = _chosen_topics(request, chosen)
+            result, held = question_drafts.publish(chosen, request.user, topics)
+            published = result.created + result.updated
+            if published:
+                messages.success(
+                    request,
+                    ngettext(
+                        "%(count)d question published: learners see it now.",
+                        "%(count)d questions published: learners see them now.",
+                        published,
+                    )
+                    % {"count": published},
+                )
+            if held:
+                messages.error(
+                    request,
+                    ngettext(
+                        "%(count)d question was not published: see what it lacks below.",
+                        "%(count)d questions were not published: see what they lack below.",
+                        len(held),
+                    )
+                    % {"count": len(held)},
+                )
+            for warning in result.warnings:
+                messages.warning(request, warning)
+        target = reverse("question_drafts")
+        return redirect(f"{target}?source={quote(source)}" if source else target)
+    index = TopicIndex()
+    cards = [(draft, question_drafts.problems_of(draft, index)) for draft in drafts]
+    return render(
+        request,
+        "assessments/question_drafts.html",
+        {"cards": cards, "source": source, "topics": Topic.objects.all()},
+    )
+
+
+def _chosen_topics(request: HttpRequest, drafts: list[QuestionDraft]) -> dict[int, Topic]:
+    slugs = {draft.pk: request.POST.get(f"topic-{draft.pk}", "") for draft in drafts}
+    topics = {t.slug: t for t in Topic.objects.filter(slug__in=[s for s in slugs.values() if s])}
+    return {pk: topics[slug] for pk, slug in slugs.items() if slug in topics}

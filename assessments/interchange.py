@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Max
+from django.utils.translation import gettext as _
 
 from assessments.models import MCQ, MCQOption
 from courses.models import Course, QACollection, QAItem, Topic
@@ -29,10 +30,11 @@ NO_TOPIC = "-"
 
 
 class InterchangeError(Exception):
-    """A file that cannot be imported; names the line."""
+    """A file that cannot be imported; names the line. ``message`` is already in the active
+    language (readers raise it inside the request that uploaded the file)."""
 
     def __init__(self, line: int, message: str) -> None:
-        super().__init__(f"line {line}: {message}")
+        super().__init__(f"{line}: {message}")
         self.line = line
         self.message = message
 
@@ -56,16 +58,18 @@ class Question:
 
     def check(self) -> None:
         if not self.text.strip():
-            raise InterchangeError(self.line, "the question has no text")
+            raise InterchangeError(self.line, _("the question has no text"))
         if self.kind == MULTICHOICE:
             if len(self.options) < 2:
-                raise InterchangeError(self.line, "a multiple-choice question needs 2+ options")
+                raise InterchangeError(
+                    self.line, _("a multiple-choice question needs at least two options")
+                )
             if sum(option.is_correct for option in self.options) != 1:
                 raise InterchangeError(
-                    self.line, "a multiple-choice question needs exactly one right option"
+                    self.line, _("a multiple-choice question needs exactly one right option")
                 )
             if any(not option.text.strip() for option in self.options):
-                raise InterchangeError(self.line, "an option has no text")
+                raise InterchangeError(self.line, _("an option has no text"))
 
 
 @dataclass
@@ -79,6 +83,15 @@ def category_path(course: Course, category: str) -> str:
     return f"$course$/{course.title}/{category}"
 
 
+EXPORT_KIND_NAMES = {MULTICHOICE: "MCQ", ESSAY: "Q&A"}
+
+
+def export_name(course: Course, kind: str, number: int) -> str:
+    """A name a person reads in Moodle's bank: the course, the kind, the number
+    ("deep-learning MCQ 007"). The same in every language, so a re-import finds its rows."""
+    return f"{course.slug} {EXPORT_KIND_NAMES[kind]} {number:03d}"
+
+
 def course_questions(course: Course) -> list[Question]:
     """The course's bank in the interchange shape, ordered as the course shows it."""
     questions: list[Question] = []
@@ -88,12 +101,12 @@ def course_questions(course: Course) -> list[Question]:
         .prefetch_related("options", "topics")
         .order_by("position", "pk")
     )
-    for mcq in mcqs:
+    for number, mcq in enumerate(mcqs, start=1):
         topics = list(mcq.topics.all())
         questions.append(
             Question(
                 kind=MULTICHOICE,
-                name=mcq.seed_key,
+                name=export_name(course, MULTICHOICE, number),
                 text=mcq.question,
                 options=[Option(o.text, o.is_correct) for o in mcq.options.all()],
                 category=topics[0].name if topics else NO_TOPIC,
@@ -107,12 +120,12 @@ def course_questions(course: Course) -> list[Question]:
         .order_by("collection__title", "position", "pk")
         .distinct()
     )
-    for item in items:
+    for number, item in enumerate(items, start=1):
         topics = list(item.topics.all())
         questions.append(
             Question(
                 kind=ESSAY,
-                name=item.seed_key,
+                name=export_name(course, ESSAY, number),
                 text=item.question,
                 answer=item.answer,
                 category=topics[0].name if topics else NO_TOPIC,
@@ -137,30 +150,46 @@ def _content_hash(question: Question) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
+class TopicIndex:
+    """Topics by slug and by name (Russian or English), to read a question's topics."""
+
+    def __init__(self) -> None:
+        self.by_slug = {topic.slug: topic for topic in Topic.objects.all()}
+        self.by_name = {}
+        for topic in self.by_slug.values():
+            self.by_name[topic.name.casefold()] = topic
+            if topic.name_en:
+                self.by_name[topic.name_en.casefold()] = topic
+
+    def topics_of(self, question: Question) -> list[Topic]:
+        """Its topic slugs that exist, else the topic its category names."""
+        topics = [self.by_slug[s] for s in question.topics if s in self.by_slug]
+        if not topics and question.category.casefold() in self.by_name:
+            topics = [self.by_name[question.category.casefold()]]
+        return topics
+
+    def unknown(self, question: Question) -> list[str]:
+        return [slug for slug in question.topics if slug not in self.by_slug]
+
+
 def import_questions(course: Course, questions: list[Question], source: str) -> ImportResult:
     """Write checked questions into the bank in one transaction."""
     for question in questions:
         question.check()
     result = ImportResult()
-    topics_by_slug = {topic.slug: topic for topic in Topic.objects.all()}
-    topics_by_name = {}
-    for topic in topics_by_slug.values():
-        topics_by_name[topic.name.casefold()] = topic
-        if topic.name_en:
-            topics_by_name[topic.name_en.casefold()] = topic
+    index = TopicIndex()
     source_file = source[:200]
     with transaction.atomic():
         collection = None
         last = MCQ.objects.filter(course=course).aggregate(m=Max("position"))["m"]
         next_position = (last or 0) + 1
         for question in questions:
-            topics = [topics_by_slug[s] for s in question.topics if s in topics_by_slug]
-            if not topics and question.category.casefold() in topics_by_name:
-                topics = [topics_by_name[question.category.casefold()]]
-            unknown = [s for s in question.topics if s not in topics_by_slug]
+            topics = index.topics_of(question)
+            unknown = index.unknown(question)
             if unknown:
                 result.warnings.append(
-                    f"line {question.line}: unknown topic(s) {', '.join(unknown)}; ignored"
+                    _("line %(line)d: unknown topics %(topics)s; ignored")
+                    % {"line": question.line, "topics": ", ".join(unknown)}
                 )
             common = {
                 "source_file": source_file,
@@ -188,7 +217,7 @@ def import_questions(course: Course, questions: list[Question], source: str) -> 
                 _replace_options(row, question.options)
             else:
                 if collection is None:
-                    collection, _ = QACollection.objects.update_or_create(
+                    collection, _created = QACollection.objects.update_or_create(
                         seed_key=_key(course, f"collection:{source}"),
                         defaults={**common, "source_first_line": 1, "source_last_line": 1,
                                   "title": f"{course.title}: {source}"},

@@ -1,5 +1,10 @@
 """Item statistics of MCQs from finished attempts: builds the answer matrix from the database
-(a fixed number of queries whatever the number of attempts) and runs item_analysis over it."""
+(a fixed number of queries whatever the number of attempts) and runs item_analysis over it.
+
+Only answered questions count: a question left unanswered is a gap in the matrix (None), not a
+wrong answer, so facility, discrimination, reliability and the options' shares speak about
+what learners chose; how many left each item unanswered is shown beside. The distribution of
+scores is of the attempts' own scores (there an unanswered question scored nothing)."""
 
 from __future__ import annotations
 
@@ -77,16 +82,20 @@ def analyse(attempts: QuerySet[Attempt], mcqs: list[MCQ] | None = None) -> Repor
     row_of = {attempt_id: i for i, attempt_id in enumerate(attempt_ids)}
     matrix: list[list[int | None]] = [[None] * len(mcq_ids) for _ in attempt_ids]
     choices: dict[int, list[int | None]] = {mcq_id: [] for mcq_id in mcq_ids}
+    scores: dict[int, list[int]] = {attempt_id: [0, 0] for attempt_id in attempt_ids}
     for attempt_id, mcq_id, is_correct, chosen in rows:
+        scores[attempt_id][0] += bool(is_correct)
+        scores[attempt_id][1] += 1
         if mcq_id not in column_of:
             continue
-        matrix[row_of[attempt_id]][column_of[mcq_id]] = 1 if is_correct else 0
         choices[mcq_id].append(chosen)
+        if chosen is not None:
+            matrix[row_of[attempt_id]][column_of[mcq_id]] = 1 if is_correct else 0
 
     items = []
     for j, mcq in enumerate(mcqs):
         counts = ia.distractor_frequencies(choices[mcq.pk], [o.pk for o in options_by_mcq[mcq.pk]])
-        responses = len(choices[mcq.pk])
+        responses = len(choices[mcq.pk]) - counts[None]  # answered only
         options = [
             OptionStat(
                 o.letter,
@@ -109,10 +118,7 @@ def analyse(attempts: QuerySet[Attempt], mcqs: list[MCQ] | None = None) -> Repor
         )
         item.flags = _flags(item)
         items.append(item)
-    percents = [
-        round(100 * sum(c for c in row if c) / max(1, sum(c is not None for c in row)))
-        for row in matrix
-    ]
+    percents = [round(100 * right / max(1, total)) for right, total in scores.values()]
     return Report(
         items=items,
         attempt_count=len(matrix),

@@ -14,15 +14,23 @@ from courses.models import Course, QAItem, SeedContent, Topic
 
 
 class MCQ(SeedContent):
-    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="mcqs")
-    position = models.PositiveIntegerField(default=0)
-    block = models.PositiveIntegerField(default=0)
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="mcqs", verbose_name=_("course")
+    )
+    position = models.PositiveIntegerField(default=0, verbose_name=_("position"))
+    block = models.PositiveIntegerField(default=0, verbose_name=_("block"))
     question = models.TextField(_("question"))
     # The answer text as the seed states it; when it disagrees with the option's own text the
     # import reports it and the item analysis flags the question.
-    stated_answer_text = models.TextField(blank=True)
-    answer_text_mismatch = models.BooleanField(default=False)
-    topics = models.ManyToManyField(Topic, related_name="mcqs", blank=True)
+    stated_answer_text = models.TextField(
+        blank=True, verbose_name=_("answer text as the seed states it")
+    )
+    answer_text_mismatch = models.BooleanField(
+        default=False, verbose_name=_("answer text disagrees with the key")
+    )
+    topics = models.ManyToManyField(
+        Topic, related_name="mcqs", blank=True, verbose_name=_("topics")
+    )
 
     class Meta:
         ordering = ["course", "position"]
@@ -34,11 +42,16 @@ class MCQ(SeedContent):
 
 
 class MCQOption(models.Model):
-    mcq = models.ForeignKey(MCQ, on_delete=models.CASCADE, related_name="options")
-    position = models.PositiveIntegerField()
-    letter = models.CharField(max_length=4)
+    mcq = models.ForeignKey(
+        MCQ,
+        on_delete=models.CASCADE,
+        related_name="options",
+        verbose_name=_("multiple-choice question"),
+    )
+    position = models.PositiveIntegerField(verbose_name=_("position"))
+    letter = models.CharField(max_length=4, verbose_name=_("letter"))
     text = models.TextField(_("text"))
-    is_correct = models.BooleanField(default=False)
+    is_correct = models.BooleanField(default=False, verbose_name=_("right"))
 
     class Meta:
         ordering = ["mcq", "position"]
@@ -58,8 +71,10 @@ class MCQOption(models.Model):
 
 
 class ExamTicket(SeedContent):
-    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="tickets")
-    number = models.PositiveIntegerField()
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="tickets", verbose_name=_("course")
+    )
+    number = models.PositiveIntegerField(verbose_name=_("number"))
 
     class Meta:
         ordering = ["course", "number"]
@@ -67,17 +82,26 @@ class ExamTicket(SeedContent):
         verbose_name_plural = _("exam tickets")
 
     def __str__(self) -> str:
-        return f"{self.course.title}: {_('ticket')} {self.number}"
+        return _("%(course)s: ticket %(number)d") % {
+            "course": self.course.title,
+            "number": self.number,
+        }
 
 
 class TicketTheoryQuestion(SeedContent):
-    ticket = models.ForeignKey(ExamTicket, on_delete=models.CASCADE, related_name="questions")
-    position = models.PositiveIntegerField()
+    ticket = models.ForeignKey(
+        ExamTicket, on_delete=models.CASCADE, related_name="questions", verbose_name=_("ticket")
+    )
+    position = models.PositiveIntegerField(verbose_name=_("position"))
     question = models.TextField(_("question"))
     reference_answer = models.TextField(_("reference answer"), blank=True)
-    topics = models.ManyToManyField(Topic, related_name="ticket_questions", blank=True)
+    topics = models.ManyToManyField(
+        Topic, related_name="ticket_questions", blank=True, verbose_name=_("topics")
+    )
     # Q&A items that ask the same question elsewhere in the seeds.
-    see_also = models.ManyToManyField(QAItem, related_name="ticket_questions", blank=True)
+    see_also = models.ManyToManyField(
+        QAItem, related_name="ticket_questions", blank=True, verbose_name=_("see also")
+    )
 
     class Meta:
         ordering = ["ticket", "position"]
@@ -90,16 +114,28 @@ class TicketTheoryQuestion(SeedContent):
 
 class PracticalTask(SeedContent):
     ticket = models.OneToOneField(
-        ExamTicket, on_delete=models.CASCADE, related_name="practical_task"
+        ExamTicket,
+        on_delete=models.CASCADE,
+        related_name="practical_task",
+        verbose_name=_("ticket"),
     )
     text = models.TextField(_("task"))
     seed_code = models.TextField(_("reference code as in the seed"), blank=True)
     restored_code = models.TextField(_("reference code"), blank=True)
-    code_restored = models.BooleanField(default=False)
-    restoration_problem = models.TextField(blank=True)
+    code_restored = models.BooleanField(default=False, verbose_name=_("code restored"))
+    restoration_problem = models.TextField(_("restoration problem"), blank=True)
     # What a grader must know about the reference code (network access, removed APIs...).
-    notes = models.JSONField(default=list, blank=True)
-    topics = models.ManyToManyField(Topic, related_name="practical_tasks", blank=True)
+    notes = models.JSONField(_("notes"), default=list, blank=True)
+    # The import's warnings about the code ({"code", "line", "detail"}, detail a message to
+    # translate): what restoration guessed, what the code needs. Shown next to the code.
+    code_warnings = models.JSONField(_("warnings about the code"), default=list, blank=True)
+    # What running the code in the sandbox found (same shape), and when it last ran; kept
+    # out of the content hash: an import that does not run the code leaves them as they are.
+    run_findings = models.JSONField(_("findings of a test run"), default=list, blank=True)
+    run_checked_at = models.DateTimeField(_("test run at"), null=True, blank=True)
+    topics = models.ManyToManyField(
+        Topic, related_name="practical_tasks", blank=True, verbose_name=_("topics")
+    )
 
     class Meta:
         ordering = ["ticket"]
@@ -130,14 +166,18 @@ class Quiz(models.Model):
         AFTER_CLOSE = "after_close", _("after the quiz closes")
         NEVER = "never", _("never (score only)")
 
-    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="quizzes")
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="quizzes", verbose_name=_("course")
+    )
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     selection = models.CharField(
         _("questions"), max_length=10, choices=Selection.choices, default=Selection.RANDOM
     )
     mcqs = models.ManyToManyField(MCQ, related_name="quizzes", blank=True, verbose_name=_("pool"))
-    topics = models.ManyToManyField(Topic, related_name="quizzes", blank=True)
+    topics = models.ManyToManyField(
+        Topic, related_name="quizzes", blank=True, verbose_name=_("topics")
+    )
     question_count = models.PositiveIntegerField(_("number of questions"), default=10)
     time_limit_minutes = models.PositiveIntegerField(_("time limit, minutes"), default=20)
     attempts_allowed = models.PositiveIntegerField(
@@ -153,9 +193,13 @@ class Quiz(models.Model):
     closes_at = models.DateTimeField(_("closes at"), null=True, blank=True)
     is_published = models.BooleanField(_("published"), default=False)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["course", "title"]
@@ -176,30 +220,47 @@ class Attempt(models.Model):
 
     class Status(models.TextChoices):
         IN_PROGRESS = "in_progress", _("in progress")
-        SUBMITTED = "submitted", _("submitted")
+        SUBMITTED = "submitted", _("handed in")
         EXPIRED = "expired", _("closed at the deadline")
 
     learner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiz_attempts"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="quiz_attempts",
+        verbose_name=_("learner"),
     )
-    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="quiz_attempts")
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="quiz_attempts", verbose_name=_("course")
+    )
     quiz = models.ForeignKey(
-        Quiz, on_delete=models.SET_NULL, null=True, blank=True, related_name="attempts"
+        Quiz,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="attempts",
+        verbose_name=_("quiz"),
     )
-    mode = models.CharField(max_length=10, choices=Mode.choices)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.IN_PROGRESS)
+    mode = models.CharField(max_length=10, choices=Mode.choices, verbose_name=_("mode"))
+    status = models.CharField(
+        max_length=12, choices=Status.choices, default=Status.IN_PROGRESS, verbose_name=_("status")
+    )
     # Settings copied from the quiz at the start: editing a quiz never changes running attempts.
-    layout = models.CharField(max_length=4, choices=Quiz.Layout.choices, default=Quiz.Layout.ONE)
-    show_answers = models.CharField(
-        max_length=20, choices=Quiz.ShowAnswers.choices, default=Quiz.ShowAnswers.AFTER_SUBMIT
+    layout = models.CharField(
+        max_length=4, choices=Quiz.Layout.choices, default=Quiz.Layout.ONE, verbose_name=_("layout")
     )
-    topics = models.ManyToManyField(Topic, related_name="+", blank=True)
-    started_at = models.DateTimeField()
-    deadline = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    current_position = models.PositiveIntegerField(default=1)
-    question_count = models.PositiveIntegerField(default=0)
-    correct_count = models.PositiveIntegerField(default=0)
+    show_answers = models.CharField(
+        max_length=20,
+        choices=Quiz.ShowAnswers.choices,
+        default=Quiz.ShowAnswers.AFTER_SUBMIT,
+        verbose_name=_("show answers"),
+    )
+    topics = models.ManyToManyField(Topic, related_name="+", blank=True, verbose_name=_("topics"))
+    started_at = models.DateTimeField(verbose_name=_("started at"))
+    deadline = models.DateTimeField(null=True, blank=True, verbose_name=_("deadline"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
+    current_position = models.PositiveIntegerField(default=1, verbose_name=_("current question"))
+    question_count = models.PositiveIntegerField(default=0, verbose_name=_("number of questions"))
+    correct_count = models.PositiveIntegerField(default=0, verbose_name=_("right answers"))
 
     class Meta:
         ordering = ["-started_at"]
@@ -227,6 +288,16 @@ class Attempt(models.Model):
         return self.mode == self.Mode.PRACTICE
 
     @property
+    def outcome_label(self) -> str:
+        """What became of the attempt, in words that never suggest a pass: a practice is
+        finished, a timed quiz handed in or closed at its deadline."""
+        if self.is_open:
+            return str(self.Status.IN_PROGRESS.label)
+        if self.is_practice:
+            return str(_("finished"))
+        return str(self.get_status_display())
+
+    @property
     def score_percent(self) -> int:
         if not self.question_count:
             return 0
@@ -250,22 +321,40 @@ class AttemptQuestion(models.Model):
     start and stored, so a reload shows the same order; the right option is copied too, so
     grading an answer needs no join and an edited bank never regrades old attempts."""
 
-    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="questions")
-    mcq = models.ForeignKey(MCQ, on_delete=models.PROTECT, related_name="attempt_questions")
-    position = models.PositiveIntegerField()
-    option_order = models.JSONField()  # [MCQOption.id, ...] as shown
+    attempt = models.ForeignKey(
+        Attempt, on_delete=models.CASCADE, related_name="questions", verbose_name=_("attempt")
+    )
+    mcq = models.ForeignKey(
+        MCQ,
+        on_delete=models.PROTECT,
+        related_name="attempt_questions",
+        verbose_name=_("multiple-choice question"),
+    )
+    position = models.PositiveIntegerField(verbose_name=_("position"))
+    option_order = models.JSONField(
+        verbose_name=_("order of the options")
+    )  # [MCQOption.id, ...] as shown
     # SET_NULL: a re-import may drop an option; the attempt keeps its is_correct.
     correct_option = models.ForeignKey(
-        MCQOption, on_delete=models.SET_NULL, related_name="+", null=True
+        MCQOption,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        verbose_name=_("right option"),
     )
     chosen_option = models.ForeignKey(
-        MCQOption, on_delete=models.SET_NULL, related_name="+", null=True, blank=True
+        MCQOption,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("chosen option"),
     )
-    is_correct = models.BooleanField(null=True)
-    answered_at = models.DateTimeField(null=True, blank=True)
+    is_correct = models.BooleanField(null=True, verbose_name=_("right"))
+    answered_at = models.DateTimeField(null=True, blank=True, verbose_name=_("answered at"))
     # Bumped by every saved answer; a form carries the version it was rendered with, so a
     # replayed or stale POST is refused instead of overwriting a newer answer.
-    version = models.PositiveIntegerField(default=0)
+    version = models.PositiveIntegerField(default=0, verbose_name=_("version"))
 
     class Meta:
         ordering = ["attempt", "position"]
@@ -273,6 +362,8 @@ class AttemptQuestion(models.Model):
             models.UniqueConstraint(fields=["attempt", "position"], name="attempt_question_pos"),
             models.UniqueConstraint(fields=["attempt", "mcq"], name="attempt_question_mcq"),
         ]
+        verbose_name = _("question of an attempt")
+        verbose_name_plural = _("questions of attempts")
 
     def __str__(self) -> str:
         return f"{self.attempt_id}/{self.position}"
@@ -282,15 +373,24 @@ class TopicResult(models.Model):
     """Per-topic score of one finished attempt, kept for the mastery view to combine with
     flashcards and labs (learner and course are copied so it queries without joins)."""
 
-    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="topic_results")
-    learner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiz_topic_results"
+    attempt = models.ForeignKey(
+        Attempt, on_delete=models.CASCADE, related_name="topic_results", verbose_name=_("attempt")
     )
-    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="+")
-    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="quiz_results")
-    correct = models.PositiveIntegerField()
-    total = models.PositiveIntegerField()
-    finished_at = models.DateTimeField()
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="quiz_topic_results",
+        verbose_name=_("learner"),
+    )
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="+", verbose_name=_("course")
+    )
+    topic = models.ForeignKey(
+        Topic, on_delete=models.CASCADE, related_name="quiz_results", verbose_name=_("topic")
+    )
+    correct = models.PositiveIntegerField(verbose_name=_("correct"))
+    total = models.PositiveIntegerField(verbose_name=_("total"))
+    finished_at = models.DateTimeField(verbose_name=_("finished at"))
 
     class Meta:
         ordering = ["topic__position"]
@@ -298,6 +398,67 @@ class TopicResult(models.Model):
             models.UniqueConstraint(fields=["attempt", "topic"], name="topic_result_once")
         ]
         indexes = [models.Index(fields=["learner", "topic"], name="topic_result_learner")]
+        verbose_name = _("result by topic")
+        verbose_name_plural = _("results by topic")
 
     def __str__(self) -> str:
         return f"{self.topic}: {self.correct}/{self.total}"
+
+
+# --- Questions imported from Moodle XML / GIFT, waiting for review ----------------------------
+
+
+class QuestionDraft(models.Model):
+    """A question read from an uploaded Moodle XML or GIFT file. Nothing reaches learners until
+    an instructor previews it and publishes it into the bank (assessments/question_drafts.py);
+    a draft can also be discarded. Uploading the same file again updates its open drafts."""
+
+    class Kind(models.TextChoices):
+        MULTICHOICE = "multichoice", _("multiple choice")
+        ESSAY = "essay", _("essay (question and answer)")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        PUBLISHED = "published", _("published")
+        DISCARDED = "discarded", _("discarded")
+
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="question_drafts", verbose_name=_("course")
+    )
+    source = models.CharField(_("file"), max_length=200)
+    line = models.PositiveIntegerField(_("line"), default=0)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    text = models.TextField(_("question"))
+    options = models.JSONField(_("options"), default=list, blank=True)  # [{"text", "is_correct"}]
+    answer = models.TextField(_("answer"), blank=True)
+    category = models.CharField(_("category"), max_length=300, blank=True)
+    topic_slugs = models.JSONField(_("topics in the file"), default=list, blank=True)
+    topic = models.ForeignKey(
+        Topic,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("topic"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("imported by"),
+    )
+    created_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["course", "source", "line", "pk"]
+        verbose_name = _("imported question")
+        verbose_name_plural = _("imported questions")
+
+    def __str__(self) -> str:
+        return self.text[:120]

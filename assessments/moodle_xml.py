@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 from django.utils.html import strip_tags
+from django.utils.translation import gettext as _
 
 from assessments.interchange import ESSAY, MULTICHOICE, InterchangeError, Option, Question
 
@@ -99,11 +100,13 @@ def _parse_tree(data: bytes) -> ET.Element:
         return parser.close()
     except ET.ParseError as error:
         line, column = error.position
-        raise InterchangeError(line, f"malformed XML (column {column + 1})") from None
+        raise InterchangeError(
+            line, _("malformed XML (column %(column)d)") % {"column": column + 1}
+        ) from None
     except DefusedXmlException as error:
         raise InterchangeError(
             builder.parser.parser.CurrentLineNumber if builder.parser else 0,
-            f"refused XML feature: {type(error).__name__}",
+            _("refused XML feature: %(feature)s") % {"feature": type(error).__name__},
         ) from None
 
 
@@ -131,28 +134,35 @@ class ParseResult:
 def parse(data: bytes) -> ParseResult:
     root = _parse_tree(data)
     if root.tag != "quiz":
-        raise InterchangeError(_line(root), f"the root element is <{root.tag}>, not <quiz>")
+        raise InterchangeError(
+            _line(root), _("the root element is <%(tag)s>, not <quiz>") % {"tag": root.tag}
+        )
     result = ParseResult()
     category = ""
     for element in root:
         line = _line(element)
         if element.tag != "question":
-            raise InterchangeError(line, f"unexpected element <{element.tag}> in <quiz>")
+            raise InterchangeError(
+                line, _("unexpected element <%(tag)s> in <quiz>") % {"tag": element.tag}
+            )
         kind = element.get("type", "")
         if kind == "category":
             path = _read_text(element.find("category"))
             category = path.rsplit("/", 1)[-1]
             continue
         if kind not in {MULTICHOICE, ESSAY}:
-            result.warnings.append(f"line {line}: question type {kind!r} is not supported; skipped")
+            result.warnings.append(
+                _("line %(line)d: question type «%(type)s» is not supported; skipped")
+                % {"line": line, "type": kind}
+            )
             continue
         name_element = element.find("name")
         if name_element is None:
-            raise InterchangeError(line, "the question has no <name>")
+            raise InterchangeError(line, _("the question has no <name>"))
         name = _read_text(name_element) if name_element.find("text") is not None else ""
         text_element = element.find("questiontext")
         if text_element is None:
-            raise InterchangeError(line, "the question has no <questiontext>")
+            raise InterchangeError(line, _("the question has no <questiontext>"))
         topics = [
             tag.text[len(TOPIC_TAG) :]
             for tag in element.findall("tags/tag/text")
@@ -169,7 +179,8 @@ def parse(data: bytes) -> ParseResult:
         if kind == MULTICHOICE:
             if (element.findtext("single") or "true").strip().lower() not in {"true", "1"}:
                 result.warnings.append(
-                    f"line {line}: several right answers (single=false); skipped"
+                    _("line %(line)d: several right answers (single=false); skipped")
+                    % {"line": line}
                 )
                 continue
             for answer in element.findall("answer"):
@@ -177,7 +188,9 @@ def parse(data: bytes) -> ParseResult:
                     fraction = float(answer.get("fraction", "0"))
                 except ValueError:
                     raise InterchangeError(
-                        _line(answer), f"fraction {answer.get('fraction')!r} is not a number"
+                        _line(answer),
+                        _("fraction «%(fraction)s» is not a number")
+                        % {"fraction": answer.get("fraction")},
                     ) from None
                 answer.set("format", answer.get("format", "html"))
                 question.options.append(Option(_read_text(answer), fraction >= 100))

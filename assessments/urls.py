@@ -27,6 +27,12 @@ urlpatterns = [
         instructor_views.export_moodle_xml,
         name="export_moodle_xml",
     ),
+    path(
+        "manage/courses/<slug:slug>/reference-solutions/",
+        instructor_views.reference_solutions,
+        name="reference_solutions",
+    ),
     path("manage/courses/<slug:slug>/gift.txt", instructor_views.export_gift, name="export_gift"),
     path("manage/import/", instructor_views.import_bank, name="import_bank"),
+    path("manage/drafts/", instructor_views.question_drafts_view, name="question_drafts"),
 ]

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.contrib import messages
 from django.db.models import Count, Prefetch, Q, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -19,7 +21,7 @@ from accounts.access import login_required
 from assessments import services
 from assessments.access import get_attempt_for_learner, get_quiz_for_learner
 from assessments.cards import build_cards, navigation
-from assessments.forms import PracticeForm
+from assessments.forms import PracticeForm, practice_courses
 from assessments.models import Attempt, AttemptQuestion, Quiz, TopicResult
 from courses.models import Course
 
@@ -54,6 +56,17 @@ def _int(value: str | None) -> int | None:
 @require_GET
 @login_required
 def quiz_home(request: HttpRequest) -> HttpResponse:
+    course = None
+    if request.GET.get("course"):
+        course = practice_courses().filter(slug=request.GET["course"]).first()
+    form = PracticeForm(initial={"count": 10}, course=course)
+    if request.htmx and request.htmx.target == "practice-topics":
+        # The course changed: only the topics of the new course are swapped in.
+        return render(request, "assessments/quiz_home.html#practice-topics", {"form": form})
+    return _quiz_home(request, form)
+
+
+def _quiz_home(request: HttpRequest, form: PracticeForm, status: int = 200) -> HttpResponse:
     now = timezone.now()
     courses = Course.objects.live().prefetch_related(
         Prefetch(
@@ -71,11 +84,11 @@ def quiz_home(request: HttpRequest) -> HttpResponse:
     )
     # Closing expired ones here keeps the list honest without waiting for the beat task.
     running = [a for a in running if services.close_if_expired(a, now=now).is_open]
-    form = PracticeForm(initial={"count": 10})
     return render(
         request,
         "assessments/quiz_home.html",
         {"courses": courses, "running": running, "form": form},
+        status=status,
     )
 
 
@@ -84,12 +97,8 @@ def quiz_home(request: HttpRequest) -> HttpResponse:
 def start_practice(request: HttpRequest) -> HttpResponse:
     form = PracticeForm(request.POST)
     if not form.is_valid():
-        return render(
-            request,
-            "assessments/quiz_home.html",
-            {"courses": Course.objects.live(), "running": [], "form": form},
-            status=400,
-        )
+        # Back to the form with what to change: no page without a way on.
+        return _quiz_home(request, form, status=400)
     try:
         attempt = services.start_practice_attempt(
             request.user,
@@ -98,7 +107,8 @@ def start_practice(request: HttpRequest) -> HttpResponse:
             form.cleaned_data["count"],
         )
     except services.QuizRefused as refusal:
-        return _refused(request, str(refusal))
+        form.add_error(None, str(refusal))
+        return _quiz_home(request, form, status=400)
     return redirect("attempt_take", attempt.pk)
 
 
@@ -156,17 +166,24 @@ def attempt_take(request: HttpRequest, attempt_id: int) -> HttpResponse:
         "previous": position - 1 if position and position > 1 else None,
         "next": position + 1 if position and position < attempt.question_count else None,
         "remaining_text": _remaining(attempt, now),
+        "remaining_seconds": _remaining_seconds(attempt, now),
     }
     if request.htmx and request.htmx.target == "attempt-body":
         return render(request, "assessments/attempt_take.html#attempt-body", context)
     return render(request, "assessments/attempt_take.html", context)
 
 
+def _remaining_seconds(attempt: Attempt, now: datetime) -> int | None:
+    if attempt.deadline is None:
+        return None
+    return max(0, int((attempt.deadline - now).total_seconds()))
+
+
 def _remaining(attempt: Attempt, now: datetime) -> str:
     """Minutes and seconds left, as the timer shows them; the server's clock is the one."""
-    if attempt.deadline is None:
+    seconds = _remaining_seconds(attempt, now)
+    if seconds is None:
         return ""
-    seconds = max(0, int((attempt.deadline - now).total_seconds()))
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
@@ -196,8 +213,11 @@ def attempt_answer(request: HttpRequest, attempt_id: int) -> HttpResponse:
     attempt = get_attempt_for_learner(request.user, attempt_id)
     if position is None or version is None:
         return _refused(request, _("The answer form is incomplete; reload the page."), attempt)
+    if option_id is None and "option" not in request.POST:
+        # Nothing chosen: not a conflict, a hint; the question stays as it was.
+        return _choose_first(request, attempt, position)
     if option_id is None:
-        return _refused(request, _("Choose an option first."), attempt, position)
+        return _refused(request, _("This option does not belong to this question."), attempt)
     try:
         question = services.record_answer(attempt.pk, position, option_id, version)
     except services.QuizRefused as refusal:
@@ -209,6 +229,19 @@ def attempt_answer(request: HttpRequest, attempt_id: int) -> HttpResponse:
             {"attempt": attempt, "question": question},
         )
     return _after_answer(request, attempt, position)
+
+
+def _choose_first(request: HttpRequest, attempt: Attempt, position: int) -> HttpResponse:
+    hint = _("Choose one of the options first, then check the answer.")
+    if not attempt.is_practice:
+        hint = _("Choose one of the options first; it is saved as soon as you choose.")
+    if request.htmx:
+        response = render(request, "assessments/attempt_take.html#hint", {"hint": hint})
+        response["HX-Retarget"] = f"#q-{position}-status"
+        response["HX-Reswap"] = "innerHTML"
+        return response
+    messages.warning(request, hint)
+    return redirect(f"{reverse('attempt_take', args=[attempt.pk])}?q={position}#q-{position}")
 
 
 def _after_answer(request: HttpRequest, attempt: Attempt, position: int) -> HttpResponse:
@@ -234,17 +267,37 @@ def attempt_timer(request: HttpRequest, attempt_id: int) -> HttpResponse:
         if request.htmx:
             return HttpResponseClientRedirect(reverse("attempt_result", args=[attempt.pk]))
         return redirect("attempt_result", attempt.pk)
+    now = timezone.now()
     return render(
         request,
         "assessments/attempt_take.html#timer",
-        {"attempt": attempt, "remaining_text": _remaining(attempt, timezone.now())},
+        {
+            "attempt": attempt,
+            "remaining_text": _remaining(attempt, now),
+            "remaining_seconds": _remaining_seconds(attempt, now),
+        },
     )
 
 
 @require_POST
 @login_required
 def attempt_submit(request: HttpRequest, attempt_id: int) -> HttpResponse:
+    """Finish an attempt. With questions left unanswered the learner is asked first (a page
+    listing them, with a way back to each), unless the form says they confirmed."""
     attempt = get_attempt_for_learner(request.user, attempt_id)
+    if attempt.is_open and request.POST.get("confirm") != "1":
+        unanswered = [entry.position for entry in navigation(attempt) if not entry.answered]
+        if unanswered:
+            return render(
+                request,
+                "assessments/attempt_confirm.html",
+                {
+                    "attempt": attempt,
+                    "unanswered": unanswered,
+                    "remaining_seconds": _remaining_seconds(attempt, timezone.now()),
+                    "remaining_text": _remaining(attempt, timezone.now()),
+                },
+            )
     try:
         services.submit_attempt(attempt.pk)
     except services.QuizRefused as refusal:
@@ -287,10 +340,12 @@ def history(request: HttpRequest) -> HttpResponse:
     )
     by_topic = list(
         TopicResult.objects.filter(learner=request.user)
-        .values("topic__name", "topic__position", "course__title")
+        .values("topic__name", "topic__name_en", "topic__position", "course__title")
         .annotate(correct=Sum("correct"), total=Sum("total"), attempts=Count("attempt"))
         .order_by("course__title", "topic__position")
     )
+    english = (get_language() or "").startswith("en")
     for row in by_topic:
         row["percent"] = round(100 * row["correct"] / row["total"]) if row["total"] else 0
+        row["topic_label"] = (english and row["topic__name_en"]) or row["topic__name"]
     return render(request, "assessments/history.html", {"attempts": attempts, "by_topic": by_topic})

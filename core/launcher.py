@@ -26,6 +26,9 @@ from django.conf import settings
 from django.core.management import call_command, get_commands
 
 SETUP_COMMANDS_IF_PRESENT = ["import_seeds", "sync_labs"]
+# Start-up stays quick: running the seeds' reference code in the sandbox takes seconds, and
+# `manage.py import_seeds` does it whenever asked.
+SETUP_COMMAND_OPTIONS = {"import_seeds": {"run_code": False}}
 STOP_GRACE_S = 10
 
 
@@ -93,7 +96,7 @@ def prepare_data(say: Callable[[str], None]) -> None:
     for name in SETUP_COMMANDS_IF_PRESENT:
         if name in available:
             say(f"Running {name}...")
-            call_command(name)
+            call_command(name, **SETUP_COMMAND_OPTIONS.get(name, {}))
     if not settings.PRODUCTION:
         call_command("create_demo_accounts")
         # The labs' datasets: generated stand-ins where the store is still empty (no network

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -20,13 +21,15 @@ class SeedContentQuerySet(models.QuerySet):
 
 
 class SeedContent(models.Model):
-    seed_key = models.CharField(max_length=200, unique=True, editable=False)
+    seed_key = models.CharField(
+        max_length=200, unique=True, editable=False, verbose_name=_("seed key")
+    )
     source_file = models.CharField(_("source file"), max_length=200, editable=False)
     source_first_line = models.PositiveIntegerField(_("first line"), editable=False)
     source_last_line = models.PositiveIntegerField(_("last line"), editable=False)
-    content_hash = models.CharField(max_length=64, editable=False)
-    imported_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    content_hash = models.CharField(max_length=64, editable=False, verbose_name=_("content hash"))
+    imported_at = models.DateTimeField(auto_now_add=True, verbose_name=_("imported at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
     retired_at = models.DateTimeField(_("retired"), null=True, blank=True)
 
     objects = SeedContentQuerySet.as_manager()
@@ -42,10 +45,10 @@ class SeedContent(models.Model):
 class Topic(models.Model):
     """A node of the topic taxonomy (seeds/topic_rules.toml); items are tagged with topics."""
 
-    slug = models.SlugField(unique=True)
+    slug = models.SlugField(unique=True, verbose_name=_("slug"))
     name = models.CharField(_("name"), max_length=200)
     name_en = models.CharField(_("name in English"), max_length=200, blank=True)
-    position = models.PositiveIntegerField(default=0)
+    position = models.PositiveIntegerField(default=0, verbose_name=_("position"))
 
     class Meta:
         ordering = ["position", "slug"]
@@ -53,11 +56,17 @@ class Topic(models.Model):
         verbose_name_plural = _("topics")
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the active language: the taxonomy names every topic in both."""
+        language = get_language() or ""
+        return self.name_en if self.name_en and language.startswith("en") else self.name
 
 
 class Course(SeedContent):
-    slug = models.SlugField(unique=True)
+    slug = models.SlugField(unique=True, verbose_name=_("slug"))
     title = models.CharField(_("title"), max_length=300)
     description = models.TextField(_("description"), blank=True)
 
@@ -79,7 +88,9 @@ class QACollection(SeedContent):
 
     title = models.CharField(_("title"), max_length=300)
     description = models.TextField(_("description"), blank=True)
-    courses = models.ManyToManyField(Course, related_name="qa_collections", blank=True)
+    courses = models.ManyToManyField(
+        Course, related_name="qa_collections", blank=True, verbose_name=_("courses")
+    )
 
     class Meta:
         ordering = ["title"]
@@ -93,8 +104,10 @@ class QACollection(SeedContent):
 class CoursePart(SeedContent):
     """The common shape of the parts of one course."""
 
-    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="+")
-    position = models.PositiveIntegerField(default=0)
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="+", verbose_name=_("course")
+    )
+    position = models.PositiveIntegerField(default=0, verbose_name=_("position"))
 
     class Meta:
         abstract = True
@@ -114,7 +127,9 @@ class CourseTextPart(CoursePart):
 
 
 class SyllabusTopic(CourseTextPart):
-    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="syllabus_topics")
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="syllabus_topics", verbose_name=_("course")
+    )
 
     class Meta(CourseTextPart.Meta):
         verbose_name = _("syllabus topic")
@@ -126,7 +141,9 @@ class Outcome(CourseTextPart):
         KNOW = "знать", _("to know")
         DO = "уметь", _("to be able to")
 
-    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="outcomes")
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="outcomes", verbose_name=_("course")
+    )
     category = models.CharField(_("category"), max_length=10, choices=Category.choices)
 
     class Meta(CourseTextPart.Meta):
@@ -135,7 +152,9 @@ class Outcome(CourseTextPart):
 
 
 class Requirement(CourseTextPart):
-    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="requirements")
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="requirements", verbose_name=_("course")
+    )
 
     class Meta(CourseTextPart.Meta):
         verbose_name = _("requirement")
@@ -143,7 +162,9 @@ class Requirement(CourseTextPart):
 
 
 class LearningFormat(CourseTextPart):
-    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="formats")
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="formats", verbose_name=_("course")
+    )
 
     class Meta(CourseTextPart.Meta):
         verbose_name = _("learning format")
@@ -151,15 +172,24 @@ class LearningFormat(CourseTextPart):
 
 
 class QAItem(SeedContent):
-    collection = models.ForeignKey(QACollection, on_delete=models.PROTECT, related_name="items")
-    position = models.PositiveIntegerField(default=0)
-    number = models.PositiveIntegerField(null=True, blank=True)
+    collection = models.ForeignKey(
+        QACollection, on_delete=models.PROTECT, related_name="items", verbose_name=_("collection")
+    )
+    position = models.PositiveIntegerField(default=0, verbose_name=_("position"))
+    number = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("number"))
     question = models.TextField(_("question"))
     answer = models.TextField(_("answer"))
-    hashtags = models.JSONField(default=list, blank=True)
-    topics = models.ManyToManyField(Topic, related_name="qa_items", blank=True)
+    hashtags = models.JSONField(_("hashtags"), default=list, blank=True)
+    # Reactions under a Telegram post: [{"emoji": "👍", "count": 4}]; an empty emoji is a
+    # count whose emoji the export lost.
+    reactions = models.JSONField(_("reactions"), default=list, blank=True)
+    topics = models.ManyToManyField(
+        Topic, related_name="qa_items", blank=True, verbose_name=_("topics")
+    )
     # Near-duplicates in other seeds; both items are kept, each with its own source.
-    see_also = models.ManyToManyField("self", symmetrical=True, blank=True)
+    see_also = models.ManyToManyField(
+        "self", symmetrical=True, blank=True, verbose_name=_("see also")
+    )
 
     class Meta:
         ordering = ["collection", "position"]
@@ -171,10 +201,12 @@ class QAItem(SeedContent):
 
 
 class CaseStudy(CoursePart):
-    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="cases")
-    number = models.PositiveIntegerField()
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="cases", verbose_name=_("course")
+    )
+    number = models.PositiveIntegerField(verbose_name=_("number"))
     title = models.CharField(_("title"), max_length=300)
-    sections = models.JSONField(default=list)  # [{"title", "text"}]
+    sections = models.JSONField(default=list, verbose_name=_("sections"))  # [{"title", "text"}]
 
     class Meta(CoursePart.Meta):
         verbose_name = _("case study")
@@ -185,19 +217,23 @@ class CaseStudy(CoursePart):
 
 
 class RolePlay(CoursePart):
-    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="roleplays")
-    number = models.PositiveIntegerField()
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="roleplays", verbose_name=_("course")
+    )
+    number = models.PositiveIntegerField(verbose_name=_("number"))
     title = models.CharField(_("title"), max_length=300)
     goal = models.TextField(_("goal"), blank=True)
     format = models.TextField(_("format"), blank=True)
     setting = models.TextField(_("setting"), blank=True)
-    roles = models.JSONField(default=list)  # [{"title", "duties": [...]}]
-    stages = models.JSONField(default=list)  # [{"number", "title", "duration", "text"}]
-    effects = models.JSONField(default=list)
-    challenges = models.JSONField(default=list)
+    roles = models.JSONField(default=list, verbose_name=_("roles"))  # [{"title", "duties": [...]}]
+    stages = models.JSONField(
+        default=list, verbose_name=_("stages")
+    )  # [{"number", "title", "duration", "text"}]
+    effects = models.JSONField(default=list, verbose_name=_("effects"))
+    challenges = models.JSONField(default=list, verbose_name=_("challenges"))
     results = models.TextField(_("results"), blank=True)
     extra = models.TextField(_("additionally"), blank=True)
-    sections = models.JSONField(default=list)
+    sections = models.JSONField(default=list, verbose_name=_("sections"))
 
     class Meta(CoursePart.Meta):
         verbose_name = _("role-play game")
@@ -208,11 +244,15 @@ class RolePlay(CoursePart):
 
 
 class MindMap(CoursePart):
-    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="mindmaps")
-    number = models.PositiveIntegerField()
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="mindmaps", verbose_name=_("course")
+    )
+    number = models.PositiveIntegerField(verbose_name=_("number"))
     title = models.CharField(_("title"), max_length=300)
-    branches_title = models.CharField(max_length=200, blank=True)
-    tree = models.JSONField()  # {"label", "line", "children": [...]}
+    branches_title = models.CharField(
+        max_length=200, blank=True, verbose_name=_("title of the branches")
+    )
+    tree = models.JSONField(verbose_name=_("tree"))  # {"label", "line", "children": [...]}
 
     class Meta(CoursePart.Meta):
         verbose_name = _("mind map")
@@ -223,13 +263,15 @@ class MindMap(CoursePart):
 
 
 class LiteratureEntry(CoursePart):
-    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="literature")
-    number = models.PositiveIntegerField()
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="literature", verbose_name=_("course")
+    )
+    number = models.PositiveIntegerField(verbose_name=_("number"))
     title = models.TextField(_("title"))
     authors = models.TextField(_("authors"), blank=True)
     material_type = models.CharField(_("type"), max_length=200, blank=True)
     citation = models.TextField(_("citation"), blank=True)
-    details = models.JSONField(default=list)  # [[label, text]]
+    details = models.JSONField(default=list, verbose_name=_("details"))  # [[label, text]]
 
     class Meta(CoursePart.Meta):
         verbose_name = _("literature entry")
@@ -240,7 +282,9 @@ class LiteratureEntry(CoursePart):
 
 
 class RelatedCourse(CoursePart):
-    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="related_courses")
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="related_courses", verbose_name=_("course")
+    )
     title = models.CharField(_("title"), max_length=300)
     announcement = models.TextField(_("announcement"), blank=True)
 

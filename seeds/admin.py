@@ -15,6 +15,7 @@ from seeds.forms import SeedUploadForm
 from seeds.imports import AlreadyApplied, apply_dry_run, dry_run_uploads
 from seeds.loader import SeedInput
 from seeds.models import ImportRun
+from seeds.report import for_display
 
 
 @admin.register(ImportRun)
@@ -84,7 +85,7 @@ class ImportRunAdmin(admin.ModelAdmin):
         extra_context = {
             **(extra_context or {}),
             "run": run,
-            "report": run.report,
+            "report": for_display(run.report) if run.report else None,
             "can_apply": run.status == ImportRun.Status.DRY_RUN and run.applied_run_id is None,
         }
         return super().change_view(request, object_id, form_url, extra_context)

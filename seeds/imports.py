@@ -12,6 +12,12 @@ from django.db import transaction
 from seeds.loader import SeedInput, import_parsed, parse_inputs
 from seeds.models import ImportRun, UploadedSeedFile
 from seeds.parsers import SeedError
+from seeds.report import translate
+
+
+def error_text(error: SeedError) -> str:
+    """The refusal as the person who asked for the import reads it (active language)."""
+    return f"{error.file}:{error.line}: {translate(error.detail)}"
 
 
 def record_run(
@@ -34,7 +40,7 @@ def dry_run_uploads(uploads: Sequence[SeedInput], user: AbstractBaseUser | None)
     try:
         report = import_parsed(parse_inputs(uploads), dry_run=True)
     except SeedError as error:
-        return record_run(ImportRun.Status.FAILED, names, error=str(error), user=user)
+        return record_run(ImportRun.Status.FAILED, names, error=error_text(error), user=user)
     with transaction.atomic():
         run = record_run(ImportRun.Status.DRY_RUN, names, report=report.as_dict(), user=user)
         UploadedSeedFile.objects.bulk_create(
@@ -64,7 +70,7 @@ def apply_dry_run(run: ImportRun, user: AbstractBaseUser | None) -> ImportRun:
             report = import_parsed(parse_inputs(inputs))
         except SeedError as error:
             return record_run(
-                ImportRun.Status.FAILED, locked.file_names, error=str(error), user=user
+                ImportRun.Status.FAILED, locked.file_names, error=error_text(error), user=user
             )
         applied = record_run(
             ImportRun.Status.APPLIED, locked.file_names, report=report.as_dict(), user=user

@@ -7,9 +7,13 @@
    content hash differs updates the row in place (changed), the rest are unchanged.
 3. Rows of the imported files whose keys the seed no longer has are retired, never deleted:
    attempts, flashcards and submissions may refer to them.
-4. Topics are synced from seeds/topic_rules.toml and every taggable item gets its topics; Q&A
+4. A refused item (an MCQ without four options and one key) writes nothing: its key is
+   reserved, so the row it had, if any, stays exactly as it was, neither updated nor retired.
+5. Topics are synced from seeds/topic_rules.toml and every taggable item gets its topics; Q&A
    items that ask the same question in different seeds are linked as "see also".
-5. A dry run does all of the above and rolls the transaction back, so its report is exact.
+6. With ``run_code``, the reference code of the practical tasks is run in the sandbox first
+   (seeds/reference_runs.py); what it finds is reported and kept on the tasks' rows.
+7. A dry run does all of the above and rolls the transaction back, so its report is exact.
 """
 
 from __future__ import annotations
@@ -29,55 +33,15 @@ from courses import models as course_models
 from seeds.duplicates import DuplicateCandidate, find_near_duplicates
 from seeds.parsers import ParsedSeed, SeedError, parse_seed, parse_seed_bytes
 from seeds.parsers import records as r
-from seeds.report import ImportReport
+from seeds.parsers.messages import gettext_noop
+from seeds.report import UNKNOWN_COURSE, ImportReport
 from seeds.rows import RowSpec, build_row_specs, load_sources
+from seeds.schema import KIND_OF_MODEL, SEED_MODELS, TAGGED_MODELS, warning_as_dict
 from seeds.tagging import load_topic_rules, topics_for
 
-DEFAULT_SEED_GLOB = "*.txt"
+__all__ = ["KIND_OF_MODEL", "SEED_MODELS", "TAGGED_MODELS", "SeedInput", "import_parsed"]
 
-# Models written by the import, parents before children; retirement walks the same list.
-SEED_MODELS: tuple[type[course_models.SeedContent], ...] = (
-    course_models.Course,
-    course_models.QACollection,
-    course_models.SyllabusTopic,
-    course_models.Outcome,
-    course_models.Requirement,
-    course_models.LearningFormat,
-    course_models.QAItem,
-    course_models.CaseStudy,
-    course_models.RolePlay,
-    course_models.MindMap,
-    course_models.LiteratureEntry,
-    course_models.RelatedCourse,
-    assessment_models.MCQ,
-    assessment_models.ExamTicket,
-    assessment_models.TicketTheoryQuestion,
-    assessment_models.PracticalTask,
-)
-KIND_OF_MODEL: dict[type[models.Model], str] = {
-    course_models.Course: r.COURSE,
-    course_models.QACollection: r.QA_COLLECTION,
-    course_models.SyllabusTopic: r.SYLLABUS_TOPIC,
-    course_models.Outcome: r.OUTCOME,
-    course_models.Requirement: r.REQUIREMENT,
-    course_models.LearningFormat: r.LEARNING_FORMAT,
-    course_models.QAItem: r.QA,
-    course_models.CaseStudy: r.CASE,
-    course_models.RolePlay: r.ROLEPLAY,
-    course_models.MindMap: r.MINDMAP,
-    course_models.LiteratureEntry: r.LITERATURE,
-    course_models.RelatedCourse: r.RELATED_COURSE,
-    assessment_models.MCQ: r.MCQ_KIND,
-    assessment_models.ExamTicket: r.TICKET,
-    assessment_models.TicketTheoryQuestion: r.TICKET_THEORY_QUESTION,
-    assessment_models.PracticalTask: r.PRACTICAL_TASK,
-}
-TAGGED_MODELS = (
-    course_models.QAItem,
-    assessment_models.MCQ,
-    assessment_models.TicketTheoryQuestion,
-    assessment_models.PracticalTask,
-)
+DEFAULT_SEED_GLOB = "*.txt"
 
 
 @dataclass(frozen=True)
@@ -97,7 +61,7 @@ def parse_inputs(inputs: Sequence[SeedInput]) -> list[ParsedSeed]:
     names = [item.name for item in inputs]
     duplicates = sorted({name for name in names if names.count(name) > 1})
     if duplicates:
-        raise SeedError(duplicates[0], 0, "the same file name is given twice")
+        raise SeedError(duplicates[0], 0, gettext_noop("the same file name is given twice"))
     return [parse_seed_bytes(item.name, item.data) for item in inputs]
 
 
@@ -106,25 +70,40 @@ def parse_paths(paths: Iterable[Path]) -> list[ParsedSeed]:
     names = [seed.file for seed in parsed]
     duplicates = sorted({name for name in names if names.count(name) > 1})
     if duplicates:
-        raise SeedError(duplicates[0], 0, "the same file name is given twice")
+        raise SeedError(duplicates[0], 0, gettext_noop("the same file name is given twice"))
     return parsed
 
 
-def import_parsed(parsed: Sequence[ParsedSeed], *, dry_run: bool = False) -> ImportReport:
-    """Write parsed seeds in one transaction (rolled back for a dry run) and report."""
+def import_parsed(
+    parsed: Sequence[ParsedSeed], *, dry_run: bool = False, run_code: bool = False
+) -> ImportReport:
+    """Write parsed seeds in one transaction (rolled back for a dry run) and report.
+    ``run_code`` also runs the practical tasks' reference code in the sandbox (seconds)."""
     if not parsed:
-        raise SeedError("-", 0, "no seed files to import")
+        raise SeedError("-", 0, gettext_noop("no seed files to import"))
     started = time.perf_counter()
     report = ImportReport(dry_run=dry_run)
     sources = load_sources()
     specs_by_file = {seed.file: build_row_specs(seed, sources) for seed in parsed}
     for seed in parsed:
         report.add_parsed(seed)
+    runs = None
+    if run_code:
+        from seeds.reference_runs import run_reference_code
+
+        runs = run_reference_code(parsed)
+        for findings in runs.findings.values():
+            for warning in findings:
+                report.add_warning(warning)
+        for warning in runs.warnings:
+            report.add_warning(warning)
     with transaction.atomic():
         writer = _Writer(report, files=list(specs_by_file))
         for specs in specs_by_file.values():
             for spec in specs:
                 writer.write(spec)
+        if runs is not None:
+            writer.keep_run_findings(runs.findings)
         writer.retire_missing()
         writer.link_collections_to_courses()
         writer.tag_topics()
@@ -156,11 +135,21 @@ class _Writer:
     def parent_id(self, key: str) -> int:
         row = self.written.get(key)
         if row is None:
-            raise SeedError(key.split(":", 1)[0], 0, f"{key} refers to an item that is missing")
+            raise SeedError(
+                key.split(":", 1)[0],
+                0,
+                gettext_noop("%(key)s refers to an item that is missing"),
+                key=key,
+            )
         return row.pk
 
     def write(self, spec: RowSpec) -> None:
         record = spec.record
+        if spec.refused:
+            # Nothing is written; the row this key had, if any, is kept as it was.
+            self.seen_keys.add(spec.key)
+            self.report.count_change(record.source_file, spec.kind, "refused")
+            return
         values: dict[str, Any] = {
             **spec.fields,
             **{f"{name}_id": self.parent_id(key) for name, key in spec.parent_keys.items()},
@@ -182,7 +171,7 @@ class _Writer:
         else:
             moved = {
                 name: values[name]
-                for name in ("source_first_line", "source_last_line")
+                for name in ("source_first_line", "source_last_line", *spec.positional)
                 if getattr(row, name) != values[name]
             }
             if moved:  # only the lines moved: keep the row current, it is not a change
@@ -197,6 +186,19 @@ class _Writer:
         self.written[spec.key] = row
         self.seen_keys.add(spec.key)
         self.report.count_change(record.source_file, spec.kind, status)
+
+    def keep_run_findings(self, findings: dict[tuple[str, int], list[r.SeedWarning]]) -> None:
+        """Keep what the sandbox run found on each task's row (outside its content hash)."""
+        for key, row in self.written.items():
+            if not isinstance(row, assessment_models.PracticalTask):
+                continue
+            file, _, number = key.split(":", 2)
+            found = findings.get((file, int(number)))
+            if found is None:
+                continue
+            assessment_models.PracticalTask.objects.filter(pk=row.pk).update(
+                run_findings=[warning_as_dict(w) for w in found], run_checked_at=self.now
+            )
 
     def retire_missing(self) -> None:
         for model in SEED_MODELS:
@@ -217,8 +219,8 @@ class _Writer:
                         collection.source_file,
                         collection.source_first_line,
                         "unknown_course",
-                        f"seeds/sources.toml says this list feeds course {slug!r}, "
-                        "which is not imported",
+                        UNKNOWN_COURSE,
+                        slug=slug,
                     )
             if not slugs:  # a list nobody configured feeds every course
                 wanted = list(courses.values())

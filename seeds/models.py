@@ -12,16 +12,25 @@ class ImportRun(models.Model):
         APPLIED = "applied", _("applied")
         FAILED = "failed", _("failed")
 
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        verbose_name=_("user"),
     )
-    status = models.CharField(max_length=10, choices=Status.choices)
-    file_names = models.JSONField(default=list)
-    report = models.JSONField(default=dict)
-    error = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, verbose_name=_("status"))
+    file_names = models.JSONField(default=list, verbose_name=_("files"))
+    report = models.JSONField(default=dict, verbose_name=_("report"))
+    error = models.TextField(blank=True, verbose_name=_("error"))
     applied_run = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="dry_run_of"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="dry_run_of",
+        verbose_name=_("applied as"),
     )
 
     class Meta:
@@ -37,13 +46,17 @@ class UploadedSeedFile(models.Model):
     """A file uploaded through the admin, kept with its dry run so that "apply" imports
     exactly the bytes that were checked."""
 
-    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="files")
-    name = models.CharField(max_length=200)
-    content = models.BinaryField()
-    sha256 = models.CharField(max_length=64)
+    run = models.ForeignKey(
+        ImportRun, on_delete=models.CASCADE, related_name="files", verbose_name=_("import run")
+    )
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    content = models.BinaryField(verbose_name=_("content"))
+    sha256 = models.CharField(max_length=64, verbose_name=_("SHA-256"))
 
     class Meta:
         ordering = ["run", "name"]
+        verbose_name = _("uploaded seed file")
+        verbose_name_plural = _("uploaded seed files")
 
     def __str__(self) -> str:
         return self.name

@@ -1,11 +1,10 @@
-"""How each parsed record becomes a database row: its model, its stable key and its fields.
+"""How each parsed record becomes a database row, through the schema of seeds/schema.py: its
+model, its stable key, its fields, and the parent rows its foreign keys point to.
 
-A key names an item by where it sits in its seed, in terms that survive edits to its text:
-the file, the kind, and the item's own number where the seed numbers it (tickets, cases,
-games, mind maps, literature, the interview list's questions) or its ordinal among the items
-of its kind otherwise. Editing an item's text keeps its key, so the row is updated in place and
-learner data stays attached; inserting an unnumbered item shifts the ordinals after it, which
-the report then shows as changed items rather than losing anything.
+A key names an item by where it sits in its seed, in terms that survive edits to its text (see
+seeds/schema.py). Inserting an unnumbered item shifts the ordinals after it, which the report
+then shows as changed items rather than losing anything; a refused item keeps its ordinal, so
+nothing after it shifts.
 """
 
 from __future__ import annotations
@@ -22,9 +21,9 @@ from typing import Any
 from django.db import models
 from django.utils.text import slugify
 
-from assessments import models as assessment_models
 from courses import models as course_models
 from seeds.parsers import records as r
+from seeds.schema import BY_KIND, IN_COLLECTION, IN_COURSE, IN_TICKET
 from seeds.tagging import text_for_tagging
 
 SOURCES_PATH = Path(__file__).with_name("sources.toml")
@@ -47,11 +46,16 @@ class RowSpec:
     feeds_courses: list[str] = field(default_factory=list)
     # The text that topic rules read, for kinds that get topics.
     topic_text: str = ""
+    # A refused item: its key is reserved (its row, if any, is kept as it is), nothing written.
+    refused: bool = False
+
+    # Fields that name seed lines (see ContentKind.positional): written, not hashed.
+    positional: frozenset[str] = frozenset()
 
     @property
     def content_hash(self) -> str:
-        payload = {
-            "fields": self.fields,
+        payload: dict[str, Any] = {
+            "fields": {k: v for k, v in self.fields.items() if k not in self.positional},
             "parents": self.parent_keys,
             "options": self.options,
             "feeds": self.feeds_courses,
@@ -109,7 +113,8 @@ def slug_from_title(title: str) -> str:
 
 
 def build_row_specs(parsed: r.ParsedSeed, sources: dict[str, dict[str, Any]]) -> list[RowSpec]:
-    """Row specs of one parsed seed, parents before children."""
+    """Row specs of one parsed seed, parents before children; refused items come as specs
+    with ``refused`` set: their keys are reserved, nothing is written for them."""
     builder = _SpecBuilder(parsed.file, sources.get(parsed.file, {}))
     for record in parsed.all_records():
         builder.add(record)
@@ -122,265 +127,75 @@ class _SpecBuilder:
         self.source = source
         self.specs: list[RowSpec] = []
         self.ordinals: Counter[str] = Counter()
-        self.course_key: str | None = None
-        self.collection_key: str | None = None
+        self.parents: dict[str, str] = {}
 
     def key(self, kind: str, ident: object) -> str:
         return f"{self.file}:{kind}:{ident}"
 
-    def next_ordinal(self, kind: str) -> int:
-        self.ordinals[kind] += 1
-        return self.ordinals[kind]
-
-    def spec(self, record: r.Record, model, ident: object, fields: dict, **extra) -> RowSpec:
-        spec = RowSpec(
-            kind=record.kind,
-            model=model,
-            key=self.key(record.kind, ident),
-            record=record,
-            fields=fields,
-            **extra,
-        )
-        self.specs.append(spec)
-        return spec
-
-    def in_course(self) -> dict[str, str]:
-        if self.course_key is None:
-            raise ValueError(f"{self.file}: a course part appears before its course")
-        return {"course": self.course_key}
-
     def add(self, record: r.Record) -> None:
-        match record:
-            case r.Course():
-                slug = self.source.get("course_slug") or slug_from_title(record.title)
-                course = self.spec(
-                    record,
-                    course_models.Course,
-                    "course",
-                    {"slug": slug, "title": record.title, "description": record.description},
-                )
-                self.course_key = course.key
-                # A course document's own Q&A is a collection that feeds that course.
-                collection = RowSpec(
-                    kind=r.QA_COLLECTION,
-                    model=course_models.QACollection,
-                    key=self.key(r.QA_COLLECTION, 1),
+        if isinstance(record, r.RefusedItem):
+            entry = BY_KIND[record.refused_kind]
+            self.ordinals[entry.kind] += 1
+            ident = entry.key(record, self.ordinals[entry.kind])
+            self.specs.append(
+                RowSpec(
+                    kind=entry.kind,
+                    model=entry.model,
+                    key=self.key(entry.kind, ident),
                     record=record,
-                    fields={"title": record.title, "description": ""},
-                    feeds_courses=[slug],
+                    fields={},
+                    refused=True,
                 )
-                self.specs.append(collection)
-                self.collection_key = collection.key
-            case r.QACollection():
-                collection = self.spec(
-                    record,
-                    course_models.QACollection,
-                    1,
-                    {"title": record.title, "description": record.description},
-                    feeds_courses=list(self.source.get("feeds_courses", [])),
-                )
-                self.collection_key = collection.key
-            case r.SyllabusTopic():
-                self.spec(
-                    record,
-                    course_models.SyllabusTopic,
-                    record.position,
-                    {"position": record.position, "text": record.text},
-                    parent_keys=self.in_course(),
-                )
-            case r.Outcome():
-                self.spec(
-                    record,
-                    course_models.Outcome,
-                    f"{record.category}-{record.position}",
-                    {"category": record.category, "position": record.position, "text": record.text},
-                    parent_keys=self.in_course(),
-                )
-            case r.Requirement() | r.LearningFormat():
-                model = (
-                    course_models.Requirement
-                    if isinstance(record, r.Requirement)
-                    else course_models.LearningFormat
-                )
-                ordinal = self.next_ordinal(record.kind)
-                self.spec(
-                    record,
-                    model,
-                    ordinal,
-                    {"position": ordinal, "text": record.text},
-                    parent_keys=self.in_course(),
-                )
-            case r.QAItem():
-                ordinal = self.next_ordinal(record.kind)
-                if self.collection_key is None:
-                    raise ValueError(f"{self.file}: a question appears before its collection")
-                self.spec(
-                    record,
-                    course_models.QAItem,
-                    record.number or ordinal,
-                    {
-                        "position": ordinal,
-                        "number": record.number,
-                        "question": record.question,
-                        "answer": record.answer,
-                        "hashtags": list(record.tags),
-                    },
-                    parent_keys={"collection": self.collection_key},
-                    topic_text=text_for_tagging(record),
-                )
-            case r.MCQ():
-                ordinal = self.next_ordinal(record.kind)
-                self.spec(
-                    record,
-                    assessment_models.MCQ,
-                    ordinal,
-                    {
-                        "position": ordinal,
-                        "block": record.block,
-                        "question": record.question,
-                        "stated_answer_text": record.stated_answer_text,
-                        "answer_text_mismatch": record.stated_answer_disagrees,
-                    },
-                    parent_keys=self.in_course(),
-                    options=[
-                        (option.letter, option.text, index == record.correct_index)
-                        for index, option in enumerate(record.options)
-                    ],
-                    topic_text=text_for_tagging(record),
-                )
-            case r.Ticket():
-                self.spec(
-                    record,
-                    assessment_models.ExamTicket,
-                    record.number,
-                    {"number": record.number},
-                    parent_keys=self.in_course(),
-                )
-            case r.TicketTheoryQuestion():
-                self.spec(
-                    record,
-                    assessment_models.TicketTheoryQuestion,
-                    f"{record.ticket_number}.{record.position}",
-                    {
-                        "position": record.position,
-                        "question": record.question,
-                        "reference_answer": record.reference_answer,
-                    },
-                    parent_keys={"ticket": self.key(r.TICKET, record.ticket_number)},
-                    topic_text=text_for_tagging(record),
-                )
-            case r.PracticalTask():
-                self.spec(
-                    record,
-                    assessment_models.PracticalTask,
-                    record.ticket_number,
-                    {
-                        "text": record.text,
-                        "seed_code": record.code.seed_text,
-                        "restored_code": record.code.restored_text,
-                        "code_restored": record.code.restored,
-                        "restoration_problem": record.code.problem,
-                        "notes": list(record.notes),
-                    },
-                    parent_keys={"ticket": self.key(r.TICKET, record.ticket_number)},
-                    topic_text=text_for_tagging(record),
-                )
-            case r.CaseStudy():
-                self.spec(
-                    record,
-                    course_models.CaseStudy,
-                    record.number,
-                    {
-                        "position": record.number,
-                        "number": record.number,
-                        "title": record.title,
-                        "sections": [_section(s) for s in record.sections],
-                    },
-                    parent_keys=self.in_course(),
-                )
-            case r.RolePlay():
-                self.spec(
-                    record,
-                    course_models.RolePlay,
-                    record.number,
-                    {
-                        "position": record.number,
-                        "number": record.number,
-                        "title": record.title,
-                        "goal": record.goal,
-                        "format": record.format,
-                        "setting": record.setting,
-                        "roles": [
-                            {"title": role.title, "duties": list(role.duties)}
-                            for role in record.roles
-                        ],
-                        "stages": [
-                            {
-                                "number": stage.number,
-                                "title": stage.title,
-                                "duration": stage.duration,
-                                "text": stage.text,
-                            }
-                            for stage in record.stages
-                        ],
-                        "effects": list(record.effects),
-                        "challenges": list(record.challenges),
-                        "results": record.results,
-                        "extra": record.extra,
-                        "sections": [_section(s) for s in record.sections],
-                    },
-                    parent_keys=self.in_course(),
-                )
-            case r.MindMap():
-                self.spec(
-                    record,
-                    course_models.MindMap,
-                    record.number,
-                    {
-                        "position": record.number,
-                        "number": record.number,
-                        "title": record.title,
-                        "branches_title": record.branches_title,
-                        "tree": _tree(record.root),
-                    },
-                    parent_keys=self.in_course(),
-                )
-            case r.Literature():
-                self.spec(
-                    record,
-                    course_models.LiteratureEntry,
-                    record.number,
-                    {
-                        "position": record.number,
-                        "number": record.number,
-                        "title": record.title,
-                        "authors": record.authors,
-                        "material_type": record.material_type,
-                        "citation": record.citation,
-                        "details": [list(pair) for pair in record.details],
-                    },
-                    parent_keys=self.in_course(),
-                )
-            case r.RelatedCourse():
-                ordinal = self.next_ordinal(record.kind)
-                self.spec(
-                    record,
-                    course_models.RelatedCourse,
-                    ordinal,
-                    {
-                        "position": ordinal,
-                        "title": record.title,
-                        "announcement": record.announcement,
-                    },
-                    parent_keys=self.in_course(),
-                )
-            case _:
-                raise ValueError(f"{self.file}: no row mapping for records of kind {record.kind!r}")
+            )
+            return
+        entry = BY_KIND.get(record.kind)
+        if entry is None:
+            raise ValueError(f"{self.file}: no row mapping for records of kind {record.kind!r}")
+        self.ordinals[entry.kind] += 1
+        number = self.ordinals[entry.kind]
+        spec = RowSpec(
+            kind=entry.kind,
+            model=entry.model,
+            key=self.key(entry.kind, entry.key(record, number)),
+            record=record,
+            fields=entry.values(record, number),
+            parent_keys=self.parent_keys(entry.parent, record),
+            topic_text=text_for_tagging(record) if entry.tagged else "",
+            positional=entry.positional,
+        )
+        if isinstance(record, r.MCQ):
+            spec.options = [
+                (option.letter, option.text, index == record.correct_index)
+                for index, option in enumerate(record.options)
+            ]
+        if isinstance(record, r.Course):
+            slug = self.source.get("course_slug") or slug_from_title(record.title)
+            spec.fields["slug"] = slug
+            self.parents[IN_COURSE] = spec.key
+            self.specs.append(spec)
+            # A course document's own Q&A is a collection that feeds that course.
+            collection = RowSpec(
+                kind=r.QA_COLLECTION,
+                model=course_models.QACollection,
+                key=self.key(r.QA_COLLECTION, 1),
+                record=record,
+                fields={"title": record.title, "description": ""},
+                feeds_courses=[slug],
+            )
+            self.parents[IN_COLLECTION] = collection.key
+            self.specs.append(collection)
+            return
+        if isinstance(record, r.QACollection):
+            spec.feeds_courses = list(self.source.get("feeds_courses", []))
+            self.parents[IN_COLLECTION] = spec.key
+        self.specs.append(spec)
 
-
-def _section(section: r.Section) -> dict[str, Any]:
-    return {"title": section.title, "text": section.text}
-
-
-def _tree(node: r.MindMapNode) -> dict[str, Any]:
-    return {"label": node.label, "line": node.line, "children": [_tree(c) for c in node.children]}
+    def parent_keys(self, parent: str, record: r.Record) -> dict[str, str]:
+        if not parent:
+            return {}
+        if parent == IN_TICKET:
+            return {"ticket": self.key(r.TICKET, record.ticket_number)}  # type: ignore[attr-defined]
+        key = self.parents.get(parent)
+        if key is None:
+            raise ValueError(f"{self.file}: a {record.kind} appears before its {parent}")
+        return {parent: key}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from assessments import gift
 from assessments.interchange import ESSAY, MULTICHOICE, InterchangeError, Option, Question
@@ -69,7 +70,14 @@ $CATEGORY: $course$/Top/Свёрточные сети
         ("Dropout", False),
     ]
     assert question.category == "Свёрточные сети"
-    assert parsed.warnings == ["line 11: not a multiple-choice question; skipped"]
+    assert parsed.warnings == ["строка 11: не вопрос с выбором ответа; пропущен"]
+
+
+@pytest.fixture
+def english():
+    """The readers' messages are in the active language; these tests read them in English."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.mark.parametrize(
@@ -82,7 +90,7 @@ $CATEGORY: $course$/Top/Свёрточные сети
         ("::a::Q{=one {=two} ~three}\n", 1, "unescaped '{'"),
     ],
 )
-def test_a_malformed_question_names_its_line(text, line, message):
+def test_a_malformed_question_names_its_line(english, text, line, message):
     with pytest.raises(InterchangeError) as error:
         gift.parse(text)
     assert error.value.line == line

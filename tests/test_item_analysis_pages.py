@@ -82,3 +82,15 @@ def test_the_analysis_pages_take_a_fixed_number_of_queries(
         )
     with django_assert_max_num_queries(10):
         assert client.get("/quizzes/manage/").status_code == 200
+
+
+def test_the_charts_have_axis_titles_tick_labels_and_a_worded_legend(client, ivan, analysed):
+    quiz, _ = analysed
+    client.force_login(ivan)
+    body = client.get(f"/quizzes/manage/{quiz.pk}/analysis/").content.decode()
+    for title in ("Номер задания", "Лёгкость", "Дискриминативность", "Результат, %", "Попытки"):
+        assert f">{title}</text>" in body, title
+    assert body.count('class="tick"') >= 3 * 3
+    assert 'class="bar flagged"' in body  # the fixture's flagged items, hatched as well as red
+    assert "красная штриховка: задания, отмеченные для проверки" in body
+    assert "С ответом" in body  # the column counts answered questions only

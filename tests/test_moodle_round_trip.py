@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from assessments.models import MCQ, MCQOption
+from assessments.models import MCQ, MCQOption, QuestionDraft
 from courses.models import Course, QACollection, QAItem
 from seeds.loader import import_parsed, parse_paths
 from tests.seed_files import ALL_SEEDS
@@ -61,13 +61,26 @@ def test_a_round_trip_through_an_empty_bank_gives_the_same_questions(
     assert bank(course) == ([], [])
     upload = SimpleUploadedFile(filename, data)
     response = client.post("/quizzes/manage/import/", {"course": course.pk, "file": upload})
-    assert response.status_code == 200, response.content.decode()[-2000:]
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    assert bank(course) == ([], [])  # drafts only, until an instructor publishes them
+    publish_all(client)
     assert bank(course) == before
 
     # Importing the same file again changes nothing and duplicates nothing.
     upload = SimpleUploadedFile(filename, data)
     client.post("/quizzes/manage/import/", {"course": course.pk, "file": upload})
+    publish_all(client)
     assert bank(course) == before
+
+
+def publish_all(client) -> None:
+    drafts = list(
+        QuestionDraft.objects.filter(status=QuestionDraft.Status.DRAFT).values_list("pk", flat=True)
+    )
+    assert drafts
+    response = client.post("/quizzes/manage/drafts/", {"draft": drafts, "action": "publish"})
+    assert response.status_code == 302
+    assert not QuestionDraft.objects.filter(status=QuestionDraft.Status.DRAFT).exists()
 
 
 def test_the_export_puts_questions_in_categories_per_topic(client, ivan):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from assessments import moodle_xml
 from assessments.interchange import ESSAY, MULTICHOICE, InterchangeError, Option, Question
@@ -49,9 +50,20 @@ def test_html_texts_from_moodle_are_read_as_plain_text():
   </question>
   <question type="truefalse"><name><text>tf</text></name></question>
 </quiz>"""
-    parsed = moodle_xml.parse(data)
+    with translation.override("en"):
+        parsed = moodle_xml.parse(data)
     assert parsed.questions[0].text == "What is 2&2?"
-    assert parsed.warnings == ["line 11: question type 'truefalse' is not supported; skipped"]
+    assert parsed.warnings == ["line 11: question type «truefalse» is not supported; skipped"]
+    assert moodle_xml.parse(data).warnings == [
+        "строка 11: тип вопроса «truefalse» не поддерживается; пропущен"
+    ]
+
+
+@pytest.fixture
+def english():
+    """The readers' messages are in the active language; these tests read them in English."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.mark.parametrize(
@@ -70,7 +82,7 @@ def test_html_texts_from_moodle_are_read_as_plain_text():
         (b"\n\n<notquiz/>", 3, "not <quiz>"),
     ],
 )
-def test_a_malformed_file_names_its_line(data, line, message):
+def test_a_malformed_file_names_its_line(english, data, line, message):
     with pytest.raises(InterchangeError) as error:
         moodle_xml.parse(data)
     assert error.value.line == line

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from assessments import services
 from assessments.models import Attempt, Quiz
 from tests.factories import PASSWORD, LearnerFactory
-from tests.quiz_factories import QuizFactory, make_bank
+from tests.quiz_factories import CourseFactory, QuizFactory, TopicFactory, make_bank, make_mcq
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -127,3 +127,48 @@ def test_an_instructor_opens_the_item_analysis_with_charts(page, ivan):
     expect(page.get_by_text("KR-20")).to_be_visible()
     page.get_by_role("link", name="Показать только задания на проверку").click()
     expect(page).to_have_url(re.compile(r"flagged=1"))
+
+
+def test_the_practice_form_follows_the_course_and_nothing_chosen_gets_a_hint(page, alice):
+    course, _ = make_bank(4)
+    other = CourseFactory(slug="ml", title="Инженер ML")
+    mlops = TopicFactory(slug="mlops", name="MLOps", position=3)
+    make_mcq(other, "Что такое MLflow?", ["a", "b", "c", "d"], topics=(mlops,))
+    log_in(page, "alice")
+    page.goto("/quizzes/")
+    page.get_by_label("Курс").select_option(label=course.title)
+    expect(page.locator("#practice-topics")).to_contain_text("Свёрточные сети (2)")
+    page.evaluate("window.stillTheSamePage = true")
+    page.get_by_label("Курс").select_option(label="Инженер ML")
+    expect(page.locator("#practice-topics")).to_contain_text("MLOps (1)")
+    expect(page.locator("#practice-topics")).not_to_contain_text("Свёрточные сети")
+    assert page.evaluate("window.stillTheSamePage") is True  # swapped in place by htmx
+
+    page.get_by_label("Число вопросов").fill("1")
+    page.get_by_role("button", name="Начать тренировку").click()
+    expect(page.get_by_text("Вопрос 1 из 1")).to_be_visible()
+    page.get_by_role("button", name="Проверить ответ").click()
+    expect(page.locator("#q-1-status")).to_contain_text("Сначала выберите один из вариантов")
+    page.get_by_role("button", name="Завершить тренировку").click()
+    expect(page.get_by_role("heading", name="На 1 вопрос нет ответа")).to_be_visible()
+    page.get_by_role("button", name="Всё равно завершить").click()
+    expect(page.get_by_role("heading", name=re.compile(r"Результат: 0 из 1"))).to_be_visible()
+    expect(page.locator(".is-correct")).to_contain_text("правильный ответ")
+
+
+def test_the_timer_counts_down_every_second(page, alice):
+    course, _ = make_bank(3)
+    quiz = QuizFactory(course=course, title="Итоговый", question_count=3, time_limit_minutes=15)
+    log_in(page, "alice")
+    page.goto(f"/quizzes/{quiz.pk}/")
+    page.get_by_role("button", name="Начать тест").click()
+    clock = page.locator("#timer [data-clock]")
+    expect(clock).to_have_text(re.compile(r"^1[45]:\d\d$"))
+
+    def seconds() -> int:
+        minutes, secs = clock.inner_text().split(":")
+        return int(minutes) * 60 + int(secs)
+
+    first = seconds()
+    page.wait_for_timeout(2200)
+    assert 1 <= first - seconds() <= 3  # it moved by the second, not in 10 s steps

@@ -112,11 +112,12 @@ def test_a_double_submit_is_refused_and_keeps_the_first_result(client, alice, ti
     question = timed.questions.get(position=1)
     services.record_answer(timed.pk, 1, question.correct_option_id, 0)
     client.force_login(alice)
-    assert client.post(f"/quizzes/attempts/{timed.pk}/submit/").status_code == 302
+    response = client.post(f"/quizzes/attempts/{timed.pk}/submit/", {"confirm": "1"})
+    assert response.status_code == 302
     before = snapshot(timed)
     response = client.post(f"/quizzes/attempts/{timed.pk}/submit/")
     assert response.status_code == 409
-    assert "Эта попытка уже сдана." in response.content.decode()
+    assert "Эта попытка уже завершена." in response.content.decode()
     assert snapshot(timed) == before
 
 

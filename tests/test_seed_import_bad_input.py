@@ -6,7 +6,7 @@ from django.core.management import CommandError, call_command
 
 from seeds.loader import SEED_MODELS
 from seeds.models import ImportRun
-from tests.seed_files import DL, INTERVIEW, MLE
+from tests.seed_files import DL, INTERVIEW, MLE, TELEGRAM
 
 pytestmark = pytest.mark.django_db
 
@@ -56,18 +56,34 @@ def make_cut_in_a_ticket(tmp_path):
     return path, None
 
 
+def make_truncated_post(tmp_path):
+    lines = TELEGRAM.read_text(encoding="utf-8").split("\n")
+    # The second post starts on line 25; the file stops inside its text, before its hashtags.
+    path = tmp_path / TELEGRAM.name
+    path.write_text("\n".join(lines[:27]), encoding="utf-8")
+    return path, 25
+
+
 @pytest.mark.parametrize(
     "make_file",
-    [make_cp1251, make_binary, make_empty, make_huge, make_other_kind, make_cut_in_a_ticket],
+    [
+        make_cp1251,
+        make_binary,
+        make_empty,
+        make_huge,
+        make_other_kind,
+        make_cut_in_a_ticket,
+        make_truncated_post,
+    ],
 )
 def test_a_bad_file_is_named_and_nothing_is_written(tmp_path, make_file):
-    call_command("import_seeds", str(INTERVIEW))
+    call_command("import_seeds", "--no-run-code", str(INTERVIEW))
     before = content_snapshot()
     bad, line = make_file(tmp_path)
     with pytest.raises(CommandError) as raised:
-        call_command("import_seeds", str(DL), str(bad))
+        call_command("import_seeds", "--no-run-code", str(DL), str(bad))
     message = str(raised.value)
-    assert message.startswith("nothing was imported: ")
+    assert message.startswith("ничего не импортировано: ")
     assert f"{bad.name}:" in message
     if line is not None:
         assert f"{bad.name}:{line}:" in message

@@ -15,7 +15,7 @@ REQUIRED_KINDS = {
 
 
 def run_json(capsys, *args) -> dict:
-    call_command("import_seeds", "--json", *args)
+    call_command("import_seeds", "--json", "--no-run-code", *args)
     return json.loads(capsys.readouterr().out)
 
 
@@ -28,6 +28,14 @@ def test_it_prints_counts_per_file_under_the_agreed_kind_names(capsys):
     assert mle["mcq"] == 75
     assert data["files"]["002_bac1e50e9b8a78e7.txt"]["counts"] == {"qa": 13, "qa_collection": 1}
     assert all({"file", "line", "code", "message"} <= set(w) for w in data["warnings"])
+    telegram = data["files"]["002_bac1e50e9b8a78e7.txt"]
+    assert telegram["reactions"]["posts"] == 12
+    assert telegram["reactions"]["by_emoji"]["👍"] == 122
+    counts = data["warning_counts"]
+    assert counts["malformed_reactions"] == 1
+    assert counts["bullet_glued"] == 4
+    assert counts["mcq_negated_twin"] == 1
+    assert counts["block_end_guessed"] == 20
     assert data["dry_run"] is False
 
 

@@ -276,8 +276,14 @@ def test_it_reports_the_page_boilerplate_at_the_end_of_both_documents():
         assert "Нет элементов для просмотра" in warning.message
 
 
+def guessed_block_ends(name) -> set[int]:
+    return {w.line for w in parsed(name).warnings_with_code("block_end_guessed")}
+
+
 def test_it_reports_exactly_the_known_defects_of_the_dl_course():
-    warnings = {(w.line, w.code) for w in parsed(DL).warnings}
+    warnings = {(w.line, w.code) for w in parsed(DL).warnings if w.code != "block_end_guessed"}
+    # Every flattened program sits on one line; these hold block ends restoration guessed.
+    assert guessed_block_ends(DL) == {586, 596, 616, 636, 666, 676, 686, 696, 706, 726}
     assert warnings == {
         (586, "needs_network"),
         (616, "needs_network"),
@@ -294,11 +300,17 @@ def test_it_reports_exactly_the_known_defects_of_the_dl_course():
 
 
 def test_it_reports_exactly_the_known_defects_of_the_ml_course():
-    warnings = {(w.line, w.code) for w in parsed(ML).warnings}
+    warnings = {(w.line, w.code) for w in parsed(ML).warnings if w.code != "block_end_guessed"}
+    assert guessed_block_ends(ML) == {673, 832, 833}
     assert warnings == {
+        (443, "mcq_negated_twin"),  # its key and line 322's do not confirm each other
         (649, "needs_network"),  # fetch_openml
         (697, "code_not_restored"),  # a Dockerfile, app.py and requirements.txt in one answer
+        (730, "bullet_glued"),  # "Основные компоненты:- Offline feature store ..."
+        (789, "bullet_glued"),
+        (792, "bullet_glued"),
         (797, "needs_network"),
+        (843, "bullet_glued"),
         (865, "removed_api"),  # load_boston
         (881, "truncated_ticket"),
         (1470, "boilerplate"),

@@ -3,8 +3,8 @@
 from functools import cache
 from pathlib import Path
 
-from seeds.parsers import ParsedSeed, parse_seed
-from seeds.parsers.records import QACollection, QAItem
+from seeds.parsers import ParsedSeed, parse_seed, parse_seed_text
+from seeds.parsers.records import QACollection, QAItem, Reaction
 
 DATA = Path(__file__).resolve().parent.parent / "seeds" / "data"
 CHANNEL = "002_bac1e50e9b8a78e7.txt"
@@ -38,7 +38,7 @@ def test_it_reads_question_answer_tags_and_reactions():
     assert first.question == "Что означает «насыщение нейрона»?"
     assert first.answer.startswith("В контексте нейронных сетей, насыщением называют")
     assert first.tags == ("глубокое_обучение",)
-    assert first.reactions == "👍4"
+    assert first.reactions == (Reaction(emoji="👍", count=4),)
     assert (first.first_line, first.last_line) == (17, 24)
     third = posts()[2]
     assert third.tags == ("машинное_обучение", "глубокое_обучение")
@@ -49,7 +49,7 @@ def test_it_reads_a_post_that_has_no_reactions():
     # line 148 is the last hashtag of a post, line 149 starts the next one
     post = next(p for p in posts() if p.first_line == 132)
     assert post.last_line == 148
-    assert post.reactions == ""
+    assert post.reactions == ()
     assert posts()[posts().index(post) + 1].first_line == 149
 
 
@@ -67,3 +67,36 @@ def test_it_names_the_skipped_channel_header_in_one_warning():
 
 def test_it_accounts_for_every_line():
     assert parsed().uncovered_lines() == []
+
+
+def test_it_keeps_the_reactions_of_every_post_that_has_them():
+    # grep -nP '^[^\w\s#]*\d+[^\w\s#]' 002: lines 24, 34, 54, 64, 80, 88, 96, 121, 131, 157,
+    # 169, 186 (twelve posts; the post at 132-148 has none).
+    with_reactions = [p for p in posts() if p.reactions]
+    assert [p.last_line for p in with_reactions] == [
+        24, 34, 54, 64, 80, 88, 96, 121, 131, 157, 169, 186,
+    ]  # fmt: skip
+    assert next(p for p in posts() if p.last_line == 121).reactions == (
+        Reaction(emoji="👍", count=71),
+    )
+
+
+def test_it_reports_the_malformed_reactions_line_and_keeps_what_it_says():
+    post = next(p for p in posts() if p.last_line == 96)
+    # "4👍2": the emoji before the 4 was lost in the export.
+    assert post.reactions == (Reaction(emoji="", count=4), Reaction(emoji="👍", count=2))
+    [warning] = parsed().warnings_with_code("malformed_reactions")
+    assert (warning.file, warning.line) == (CHANNEL, 96)
+    assert "4👍2" in warning.message
+
+
+def test_odd_content_in_a_reactions_line_is_reported_with_its_line_and_left_out():
+    text = (DATA / CHANNEL).read_text(encoding="utf-8").replace("\n👍10\n", "\n👍10 🔥x\n", 1)
+    seed = parse_seed_text(CHANNEL, text)
+    post = next(p for p in seed.records if isinstance(p, QAItem) and p.last_line == 54)
+    assert post.reactions == (Reaction(emoji="👍", count=10),)
+    [warning] = [w for w in seed.warnings_with_code("malformed_reactions") if w.line != 96]
+    assert warning.line == 54 and "🔥x" in warning.message
+    # The line is not read as the next post's question.
+    assert [p.first_line for p in seed.records[1:]] == [p.first_line for p in posts()]
+    assert seed.uncovered_lines() == []

@@ -25,7 +25,13 @@ def test_importing_the_same_files_again_changes_nothing():
     before = snapshot()
     report = import_parsed(parse_paths(ALL_SEEDS))
     assert not report.changed_anything
-    assert report.totals()["mcq"] == {"new": 0, "changed": 0, "unchanged": 150, "retired": 0}
+    assert report.totals()["mcq"] == {
+        "new": 0,
+        "changed": 0,
+        "unchanged": 150,
+        "retired": 0,
+        "refused": 0,
+    }
     assert snapshot() == before
 
 
@@ -40,7 +46,13 @@ def test_an_edited_question_is_updated_in_place(tmp_path):
         },
     )
     report = import_parsed(parse_paths([edited]))
-    assert report.totals()["mcq"] == {"new": 0, "changed": 1, "unchanged": 74, "retired": 0}
+    assert report.totals()["mcq"] == {
+        "new": 0,
+        "changed": 1,
+        "unchanged": 74,
+        "retired": 0,
+        "refused": 0,
+    }
     updated = MCQ.objects.get(pk=original.pk)
     assert updated.question.endswith("(уточнено)")
     assert updated.options.count() == original.options.count()
@@ -63,7 +75,13 @@ def test_an_item_gone_from_its_seed_is_retired_and_comes_back_when_restored(tmp_
     assert QAItem.objects.live().filter(source_file=INTERVIEW.name).count() == 49
 
     report = import_parsed(parse_paths([INTERVIEW]))
-    assert report.totals()["qa"] == {"new": 0, "changed": 1, "unchanged": 49, "retired": 0}
+    assert report.totals()["qa"] == {
+        "new": 0,
+        "changed": 1,
+        "unchanged": 49,
+        "retired": 0,
+        "refused": 0,
+    }
     assert QAItem.objects.get(pk=last.pk).retired_at is None
 
 

@@ -34,6 +34,9 @@ How it works:
 
 These rules are heuristics: block ends are not recorded in the seeds, so a restored program is
 syntactically valid and token-identical, but which statements close a loop is a best guess.
+Every block that one of the guessing rules closes (a ``return`` leaving loops, the outer loop's
+variable, a section comment, the program's last line) is recorded as a ``BlockEndGuess`` so the
+import can say where the layout is a guess.
 """
 
 from __future__ import annotations
@@ -46,7 +49,8 @@ import re
 import tokenize
 from dataclasses import dataclass
 
-from seeds.parsers.records import ReferenceCode
+from seeds.parsers.messages import Message, gettext_noop
+from seeds.parsers.records import BlockEndGuess, ReferenceCode
 
 FLATTENED = "flattened"
 DEINDENTED = "deindented"
@@ -125,6 +129,7 @@ class _Line:
     targets: frozenset[str] = frozenset()
     is_method: bool = False
     continuation: tuple[str, ...] = ()  # extra physical lines of a deindented logical line
+    row: int = 1  # the line of the seed's code text where this line starts (1-based)
 
 
 @dataclass
@@ -133,6 +138,15 @@ class _Block:
     level: int
     targets: frozenset[str]
     had_def: bool = False
+    line: int = 0  # the restored line of the header
+    header: str = ""
+
+
+# Why a guessing rule closed a block (BlockEndGuess.reason).
+GUESS_RETURN = "return_leaves_block"
+GUESS_OUTER_LOOP = "outer_loop_variable"
+GUESS_SECTION = "section_comment"
+GUESS_LAST_LINE = "last_line"
 
 
 def collapse_whitespace(text: str) -> str:
@@ -153,11 +167,13 @@ def restore_deindented(seed_text: str) -> ReferenceCode:
 def _restore(seed_text: str, form: str) -> ReferenceCode:
     try:
         lines = _flattened_lines(seed_text) if form == FLATTENED else _deindented_lines(seed_text)
-        restored = _render(lines)
+        restored, guesses, rows = _render(lines)
     except _Unrestorable as error:
-        return _kept(seed_text, form, str(error))
+        return _kept(seed_text, form, str(error), _LAYOUT_LOST, reason=str(error))
     except (tokenize.TokenError, SyntaxError, IndentationError) as error:
-        return _kept(seed_text, form, f"cannot be tokenized: {error}")
+        return _kept(
+            seed_text, form, f"cannot be tokenized: {error}", _NOT_TOKENS, reason=str(error)
+        )
     try:
         ast.parse(restored)
     except SyntaxError as error:
@@ -168,10 +184,22 @@ def _restore(seed_text: str, form: str) -> ReferenceCode:
         files = [line.text.lstrip("# ").strip() for line in lines if _names_a_file(line)]
         if len(files) > 1:
             problem += f"; the answer holds several files ({', '.join(files)})"
-        return _kept(seed_text, form, problem)
+            return _kept(
+                seed_text, form, problem, _SEVERAL_FILES, error=error.msg, line=bad_line,
+                files=", ".join(files),
+            )  # fmt: skip
+        return _kept(seed_text, form, problem, _NOT_PYTHON, error=error.msg, line=bad_line)
     if collapse_whitespace(restored) != collapse_whitespace(seed_text):
-        return _kept(seed_text, form, "restoration would change tokens")
-    return ReferenceCode(seed_text=seed_text, restored_text=restored, restored=True, seed_form=form)
+        return _kept(seed_text, form, "restoration would change tokens", _TOKENS_CHANGE)
+    return ReferenceCode(
+        seed_text=seed_text,
+        restored_text=restored,
+        restored=True,
+        seed_form=form,
+        guesses=tuple(guesses),
+        # Flattened code sits on one seed line; deindented code keeps its lines.
+        line_rows=tuple(1 if form == FLATTENED else row for row in rows),
+    )
 
 
 _FILE_MARKER = re.compile(r"^#\s*(Dockerfile|[\w.-]+\.(py|txt|toml|cfg|ini|ya?ml|json|sh))\s*$")
@@ -182,13 +210,24 @@ def _names_a_file(line: _Line) -> bool:
     return line.is_comment and bool(_FILE_MARKER.match(line.text))
 
 
-def _kept(seed_text: str, form: str, problem: str) -> ReferenceCode:
+# Why code was kept as in the seed, for people (``problem`` keeps the technical English).
+_LAYOUT_LOST = gettext_noop("its layout could not be restored (%(reason)s)")
+_NOT_TOKENS = gettext_noop("it cannot be read as Python tokens (%(reason)s)")
+_NOT_PYTHON = gettext_noop("it is not valid Python (%(error)s at «%(line)s»)")
+_SEVERAL_FILES = gettext_noop(
+    "it is not valid Python (%(error)s at «%(line)s»): the answer holds several files (%(files)s)"
+)
+_TOKENS_CHANGE = gettext_noop("restoring it would change its tokens")
+
+
+def _kept(seed_text: str, form: str, problem: str, message: str, **params: object) -> ReferenceCode:
     return ReferenceCode(
         seed_text=seed_text,
         restored_text=seed_text,
         restored=False,
         seed_form=form,
         problem=problem,
+        problem_detail=Message(message, params),
     )
 
 
@@ -509,7 +548,7 @@ def _deindented_lines(seed_text: str) -> list[_Line]:
         if tok.type == tokenize.ERRORTOKEN and not tok.string.isspace():
             raise _Unrestorable(f"unexpected character {tok.string!r} on line {tok.start[0]}")
         if tok.type == tokenize.COMMENT and not statement:
-            lines.append(_Line(text=physical[tok.start[0] - 1], is_comment=True))
+            lines.append(_Line(text=physical[tok.start[0] - 1], is_comment=True, row=tok.start[0]))
             continue
         if tok.type == tokenize.NL and not statement:
             continue
@@ -525,6 +564,7 @@ def _deindented_lines(seed_text: str) -> list[_Line]:
             line = _code_line(" ".join(texts), simple)
             line.text = texts[0]
             line.continuation = tuple(texts[1:])
+            line.row = first_row
             lines.append(line)
             statement = []
             continue
@@ -619,45 +659,57 @@ def _choose_level(
     following: _Line | None,
     comments: list[_Line],
     is_last: bool,
-) -> int:
+) -> tuple[int, str]:
+    """The line's indentation level, and the guessing rule that lowered it ("" when none
+    did: the level follows from the code itself)."""
     level = len(stack)
     word = line.keyword
     if word == "elif":
         match = _innermost(stack, level, "if", "elif")
-        return match if match is not None else level
+        return (match if match is not None else level), ""
     if word == "else":
         match = _innermost(stack, level, "if", "elif", "for", "while", "try", "except")
-        return match if match is not None else level
+        return (match if match is not None else level), ""
     if word in ("except", "finally"):
         match = _innermost(stack, level, "try", "except", "else")
-        return match if match is not None else level
+        return (match if match is not None else level), ""
     if previous is not None and previous.keyword == "@":
-        return level
+        return level, ""
     if word == "class":
-        return 0
+        return 0, ""
     if word in ("def", "@"):
         method = line.is_method
         if word == "@" and following is not None and following.keyword == "def":
             method = method or following.is_method
         if method:
             match = _innermost(stack, level, "class")
-            return match + 1 if match is not None else 0
-        return 0
+            return (match + 1 if match is not None else 0), ""
+        return 0, ""
     if previous is not None and previous.keyword in _TERMINAL:
         level -= 1
+    reason = ""
     if word == "return":
+        start = level
         while level > 0 and stack[level - 1].keyword not in ("def", "class"):
             if stack[level - 1].targets & line.names:
                 break
             level -= 1
+        if level < start:
+            reason = GUESS_RETURN
     if level > 0 and stack[level - 1].keyword == "class" and stack[level - 1].had_def:
         level -= 1
-    level = _outer_loop_level(line, stack, level)
+    moved = _outer_loop_level(line, stack, level)
+    if moved < level:
+        level, reason = moved, GUESS_OUTER_LOOP
     if comments and previous is not None and not previous.header and _section_comment(comments):
-        level = _leave_blocks(stack, level, keep_targets=frozenset())
+        left = _leave_blocks(stack, level, keep_targets=frozenset())
+        if left < level:
+            level, reason = left, GUESS_SECTION
     if is_last and not line.header:
-        level = _leave_loops(stack, level, line.names)
-    return max(level, 0)
+        left = _leave_loops(stack, level, line.names)
+        if left < level:
+            level, reason = left, GUESS_LAST_LINE
+    return max(level, 0), reason
 
 
 def _outer_loop_level(line: _Line, stack: list[_Block], level: int) -> int:
@@ -701,7 +753,9 @@ def _leave_blocks(stack: list[_Block], level: int, keep_targets: frozenset[str])
     return level
 
 
-def _render(lines: list[_Line]) -> str:
+def _render(lines: list[_Line]) -> tuple[str, list[BlockEndGuess], list[int]]:
+    """The restored text, the block ends it guessed, and for each restored line the line of
+    the seed's code it comes from (0 for the blank lines it adds)."""
     if not lines:
         raise _Unrestorable("no code")
     code_indexes = [i for i, line in enumerate(lines) if not line.is_comment]
@@ -710,6 +764,8 @@ def _render(lines: list[_Line]) -> str:
     last_code = code_indexes[-1]
     stack: list[_Block] = []
     output: list[str] = []
+    rows: list[int] = []
+    guesses: list[BlockEndGuess] = []
     pending: list[_Line] = []
     previous: _Line | None = None
     after_header = False
@@ -717,29 +773,56 @@ def _render(lines: list[_Line]) -> str:
         if line.is_comment:
             pending.append(line)
             continue
+        reason = ""
         if after_header:
             level = len(stack)
         else:
             following = next((later for later in lines[index + 1 :] if not later.is_comment), None)
-            level = _choose_level(
+            level, reason = _choose_level(
                 line, stack, previous, following, pending, is_last=index == last_code
             )
-            closed_definition = any(b.keyword in ("def", "class") for b in stack[level:])
+            closed = stack[level:]
+            closed_definition = any(b.keyword in ("def", "class") for b in closed)
             del stack[level:]
             opens_definition = line.keyword in ("def", "class", "@")
             if output and level == 0 and (opens_definition or closed_definition):
                 output.append("")  # PEP 8: a blank line around top-level definitions
+                rows.append(0)
+            if reason and closed:
+                # One guess per place, naming the outermost block it closed.
+                guesses.append(
+                    BlockEndGuess(
+                        line=len(output) + len(pending) + 1,
+                        header_line=closed[0].line,
+                        header=closed[0].header,
+                        statement=line.text,
+                        reason=reason,
+                        seed_line=(pending[0] if pending else line).row,
+                    )
+                )
         for comment in pending:
             output.append(INDENT * level + comment.text)
+            rows.append(comment.row)
         pending = []
         output.append(INDENT * level + line.text)
-        for continuation in line.continuation:
+        rows.append(line.row)
+        header_line = len(output)
+        for offset, continuation in enumerate(line.continuation, start=1):
             closing = continuation[:1] in (")", "]", "}")
             output.append(INDENT * (level if closing else level + 1) + continuation)
+            rows.append(line.row + offset)
         if line.keyword == "def" and stack and stack[-1].keyword == "class":
             stack[-1].had_def = True
         if line.header:
-            stack.append(_Block(keyword=line.keyword, level=level, targets=line.targets))
+            stack.append(
+                _Block(
+                    keyword=line.keyword,
+                    level=level,
+                    targets=line.targets,
+                    line=header_line,
+                    header=line.text,
+                )
+            )
         after_header = line.header
         previous = line
     if after_header:
@@ -747,4 +830,5 @@ def _render(lines: list[_Line]) -> str:
     level = len(stack) if previous is not None and not previous.header else 0
     for comment in pending:
         output.append(INDENT * level + comment.text)
-    return "\n".join(output) + "\n"
+        rows.append(comment.row)
+    return "\n".join(output) + "\n", guesses, rows

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 
+from seeds.parsers.messages import Message, gettext_noop
 from seeds.parsers.records import (
     CaseStudy,
     MindMap,
@@ -72,7 +73,7 @@ _STAGE = re.compile(r"^Этап\s+(\d+):\s*(.+?)(?:\s*\(([^()]*)\))?$")
 
 
 def _sections(
-    seed: SeedText, first: int, last: int, titles: tuple[str, ...], what: str
+    seed: SeedText, first: int, last: int, titles: tuple[str, ...], what: Message
 ) -> list[Section]:
     """Split lines ``first``..``last`` at the known section titles."""
     sections: list[Section] = []
@@ -88,12 +89,20 @@ def _sections(
         text = "\n".join(seed.line(n) for n in rows)
         sections.append(Section(title=title, text=text, first_line=start, last_line=end))
         if not rows:
-            seed.warn(start, "empty_section", f'{what}: the section "{title}" has no text')
+            seed.warn(
+                start,
+                "empty_section",
+                gettext_noop("%(item)s: the section «%(title)s» has no text"),
+                item=what,
+                title=title,
+            )
         elif seed.line(rows[-1]).endswith(":"):
             seed.warn(
                 rows[-1],
                 "missing_content",
-                f'{what}: "{seed.line(rows[-1])}" announces content that the seed does not have',
+                gettext_noop("%(item)s: «%(text)s» announces content that the seed does not have"),
+                item=what,
+                text=seed.line(rows[-1]),
             )
 
     for row in range(first, last + 1):
@@ -103,7 +112,13 @@ def _sections(
             title, start, body = text.rstrip(":"), row, []
         elif title is None:
             if text:
-                seed.warn(row, "unparsed", f"{what}: text before the first section", [row])
+                seed.warn(
+                    row,
+                    "unparsed",
+                    gettext_noop("%(item)s: text before the first section"),
+                    [row],
+                    item=what,
+                )
         else:
             body.append(row)
     close()
@@ -114,11 +129,12 @@ def parse_case(seed: SeedText, first: int, last: int, *, at_eof: bool) -> CaseSt
     match = CASE_HEADER.match(seed.line(first))
     assert match is not None
     number, title = int(match.group(1)), match.group(2)
-    sections = _sections(seed, first + 1, last, CASE_SECTIONS, f"case №{number}")
+    what = Message(gettext_noop("case №%(number)d"), {"number": number})
+    sections = _sections(seed, first + 1, last, CASE_SECTIONS, what)
     if not sections and at_eof:
-        raise seed.error(first, f"the file ends inside case №{number}")
+        raise seed.error(first, gettext_noop("the file ends inside %(item)s"), item=what)
     if not sections:
-        seed.warn(first, "empty_case", f"case №{number} has no sections")
+        seed.warn(first, "empty_case", gettext_noop("%(item)s has no sections"), item=what)
     return CaseStudy(
         source_file=seed.file,
         first_line=first,
@@ -133,14 +149,26 @@ def parse_roleplay(seed: SeedText, first: int, last: int, *, at_eof: bool) -> Ro
     match = ROLEPLAY_HEADER.match(seed.line(first))
     assert match is not None
     number, title = int(match.group(1)), match.group(2)
-    what = f"role-play game №{number}"
+    what = Message(gettext_noop("role-play game №%(number)d"), {"number": number})
     sections = _sections(seed, first + 1, last, ROLEPLAY_SECTIONS, what)
     by_title = {section.title: section for section in sections}
     missing = [name for name in _REQUIRED_ROLEPLAY if name not in by_title]
     if missing:
+        names = ", ".join(f"«{name}»" for name in missing)
         if at_eof:
-            raise seed.error(first, f"the file ends inside {what} (no {', '.join(missing)})")
-        seed.warn(first, "incomplete_roleplay", f"{what} has no {', '.join(missing)}")
+            raise seed.error(
+                first,
+                gettext_noop("the file ends inside %(item)s (no %(sections)s)"),
+                item=what,
+                sections=names,
+            )
+        seed.warn(
+            first,
+            "incomplete_roleplay",
+            gettext_noop("%(item)s has no %(sections)s"),
+            item=what,
+            sections=names,
+        )
 
     def text(name: str) -> str:
         section = by_title.get(name)
@@ -216,16 +244,18 @@ def parse_mindmap(
     match = MINDMAP_HEADER.match(seed.line(first))
     assert match is not None
     number, title = int(match.group(1)), match.group(2)
-    what = f"mind map №{number}"
+    what = Message(gettext_noop("mind map №%(number)d"), {"number": number})
     row = first + 1
     if row + 2 > last or seed.line(row) != _ROOT:
         if at_eof:
-            raise seed.error(first, f"the file ends inside {what}")
+            raise seed.error(first, gettext_noop("the file ends inside %(item)s"), item=what)
         seed.warn(
             first,
             "unparsed",
-            f"{what}: expected {_ROOT!r} and the central node; the map was skipped",
+            gettext_noop("%(item)s: expected «%(root)s» and the central node; the map was skipped"),
             range(first, last + 1),
+            item=what,
+            root=_ROOT,
         )
         return None, last
     root_line = row + 1
@@ -247,16 +277,24 @@ def parse_mindmap(
             row += 1
         if not leaves:
             if at_eof and row > last:
-                raise seed.error(label_line, f"the file ends inside {what}")
-            seed.warn(label_line, "empty_branch", f'{what}: branch "{seed.line(label_line)}"')
+                raise seed.error(
+                    label_line, gettext_noop("the file ends inside %(item)s"), item=what
+                )
+            seed.warn(
+                label_line,
+                "empty_branch",
+                gettext_noop("%(item)s: the branch «%(branch)s» has no items"),
+                item=what,
+                branch=seed.line(label_line),
+            )
         branches.append(
             MindMapNode(label=seed.line(label_line), line=label_line, children=tuple(leaves))
         )
         end = row - 1
     if not branches:
         if at_eof:
-            raise seed.error(first, f"the file ends inside {what}")
-        seed.warn(first, "empty_mindmap", f"{what} has no branches")
+            raise seed.error(first, gettext_noop("the file ends inside %(item)s"), item=what)
+        seed.warn(first, "empty_mindmap", gettext_noop("%(item)s has no branches"), item=what)
     root = MindMapNode(label=root_label, line=root_line, children=tuple(branches))
     mindmap = MindMap(
         source_file=seed.file,

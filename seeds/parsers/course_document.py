@@ -37,9 +37,11 @@ from seeds.parsers.course_activities import (
     parse_roleplay,
 )
 from seeds.parsers.course_tickets import TICKET_HEADER, parse_ticket
+from seeds.parsers.messages import Message, gettext_noop, ngettext
 from seeds.parsers.records import (
     LAYOUT_COURSE_DOCUMENT,
     MCQ,
+    MCQ_KIND,
     Course,
     LearningFormat,
     Literature,
@@ -48,6 +50,7 @@ from seeds.parsers.records import (
     ParsedSeed,
     QAItem,
     Record,
+    RefusedItem,
     RelatedCourse,
     Requirement,
     SyllabusTopic,
@@ -60,7 +63,9 @@ _REQUIREMENTS = "Требования к слушателям:"
 _FORMAT = "Формат обучения:"
 _OUTCOME_HEADING = re.compile(r"^.*\b(знать|уметь):$")
 _OPTION = re.compile(r"^([A-Z])\)\s*(.+)$")
-_MCQ_ANSWER = re.compile(r"^(?:Правильный ответ|Ответ):\s*([A-Z])(?:\)\s*(.*))?$")
+_ANSWER_LINE = re.compile(r"^(?:Правильный ответ|Ответ):\s*(.*)$")
+_ONE_KEY = re.compile(r"^([A-Z])(?:\)\s*(.*))?$")
+_KEY_LETTER = re.compile(r"\b([A-Z])\b")
 _LITERATURE = re.compile(r'^(\d+)\.\s+(?:([^"]+?):\s*)?"([^"]+)"\s*(?:—\s*(.*))?$')
 _RELATED_ML = re.compile(r'^- Курс:\s*"?(.*?)"?\s*$')
 _ANNOUNCEMENT = re.compile(r"^Анонс:\s*(.*)$")
@@ -88,6 +93,7 @@ def parse_course_document(file: str, text: str) -> ParsedSeed:
     course, cursor = _front_matter(seed, front_end, at_eof=not anchors)
     records.append(course)
     records.extend(_question_blocks(seed, cursor, front_end, at_eof=not anchors))
+    _check_negated_twins(seed, [record for record in records if isinstance(record, MCQ)])
     tail_start = None
     for index, first in enumerate(anchors):
         region_last = _trim(
@@ -110,7 +116,7 @@ def parse_course_document(file: str, text: str) -> ParsedSeed:
             if end < region_last:
                 if index + 1 < len(anchors):
                     rows = [n for n in range(end + 1, region_last + 1) if seed.line(n)]
-                    seed.warn(rows[0], "unparsed", "lines after a mind map", rows)
+                    seed.warn(rows[0], "unparsed", gettext_noop("lines after a mind map"), rows)
                 else:
                     tail_start = end + 1
     if tail_start is not None:
@@ -121,8 +127,11 @@ def parse_course_document(file: str, text: str) -> ParsedSeed:
         # in happens to look complete.
         raise seed.error(
             anchors[-1],
-            f"the file ends inside {seed.line(anchors[-1])!r}: the literature and related "
-            "courses that end a course document are missing (is the file cut?)",
+            gettext_noop(
+                "the file ends inside «%(item)s»: the literature and related courses that end "
+                "a course document are missing (is the file cut?)"
+            ),
+            item=seed.line(anchors[-1]),
         )
     _report_trailing_boilerplate(seed, last)
     return ParsedSeed(
@@ -140,7 +149,7 @@ def _last_content_line(seed: SeedText) -> int:
         text = seed.line(row)
         if text and text not in BOILERPLATE:
             return row
-    raise seed.error(1, "the file has no content")
+    raise seed.error(1, gettext_noop("the file has no content"))
 
 
 def _report_trailing_boilerplate(seed: SeedText, last: int) -> None:
@@ -149,8 +158,9 @@ def _report_trailing_boilerplate(seed: SeedText, last: int) -> None:
         seed.warn(
             rows[0],
             "boilerplate",
-            "skipped web-page boilerplate: " + "; ".join(repr(seed.line(n)) for n in rows),
+            gettext_noop("skipped web-page boilerplate: %(texts)s"),
             rows,
+            texts="; ".join(f"«{seed.line(n)}»" for n in rows),
         )
 
 
@@ -174,7 +184,7 @@ def _front_matter(seed: SeedText, last: int, *, at_eof: bool) -> tuple[Course, i
             description.append(seed.line(row))
         row += 1
     if row > last and at_eof:
-        raise seed.error(1, "the file ends inside the course description")
+        raise seed.error(1, gettext_noop("the file ends inside the course description"))
     topics: list[SyllabusTopic] = []
     outcomes: list[Outcome] = []
     requirements: list[Requirement] = []
@@ -204,10 +214,12 @@ def _front_matter(seed: SeedText, last: int, *, at_eof: bool) -> tuple[Course, i
         elif heading == _FORMAT:
             formats.append(LearningFormat(**common, text=value))
         else:
-            seed.warn(row, "unparsed", "a syllabus line under no known heading", [row])
+            seed.warn(
+                row, "unparsed", gettext_noop("a syllabus line under no known heading"), [row]
+            )
         row += 1
     if row > last and at_eof:
-        raise seed.error(row - 1, "the file ends inside the syllabus")
+        raise seed.error(row - 1, gettext_noop("the file ends inside the syllabus"))
     course = Course(
         source_file=seed.file,
         first_line=1,
@@ -259,8 +271,15 @@ def _question_blocks(seed: SeedText, first: int, last: int, *, at_eof: bool) -> 
             kind = "qa"
         else:
             if at_eof and row + 1 > last:
-                raise seed.error(row, "the file ends inside a question (no answer follows)")
-            seed.warn(row, "unparsed", "a line that is neither a question nor an answer", [row])
+                raise seed.error(
+                    row, gettext_noop("the file ends inside a question (no answer follows)")
+                )
+            seed.warn(
+                row,
+                "unparsed",
+                gettext_noop("a line that is neither a question nor an answer"),
+                [row],
+            )
             row += 1
             continue
         if new_block:
@@ -268,8 +287,7 @@ def _question_blocks(seed: SeedText, first: int, last: int, *, at_eof: bool) -> 
             new_block = False
         if kind == "mcq":
             mcq, row = _mcq(seed, row, last, blocks[kind], at_eof=at_eof)
-            if mcq is not None:
-                records.append(mcq)
+            records.append(mcq)
         else:
             records.append(
                 QAItem(
@@ -285,38 +303,86 @@ def _question_blocks(seed: SeedText, first: int, last: int, *, at_eof: bool) -> 
     return records
 
 
+MCQ_OPTION_LETTERS = ("A", "B", "C", "D")
+
+
 def _mcq(
     seed: SeedText, first: int, last: int, block: int, *, at_eof: bool
-) -> tuple[MCQ | None, int]:
+) -> tuple[MCQ | RefusedItem, int]:
+    """An MCQ: exactly four options A) to D) and an answer line naming one of them. Anything
+    else is refused with its reasons (file:line) and keeps its place (see RefusedItem)."""
     options: list[MCQOption] = []
     row = first + 1
     while row <= last and (match := _OPTION.match(seed.line(row))):
         options.append(MCQOption(letter=match.group(1), text=match.group(2).strip(), line=row))
         row += 1
-    answer = _MCQ_ANSWER.match(strip_item_separator(seed.line(row))) if row <= last else None
+    answer = _ANSWER_LINE.match(strip_item_separator(seed.line(row))) if row <= last else None
+    if answer is None and at_eof and row > last:
+        raise seed.error(first, gettext_noop("the file ends inside a multiple-choice question"))
+    letters = [option.letter for option in options]
+    reasons: list[Message] = []
+    if len(options) != len(MCQ_OPTION_LETTERS):
+        reasons.append(
+            Message.of(
+                ngettext(
+                    "it has %(count)d option, not four",
+                    "it has %(count)d options, not four",
+                    len(options),
+                ),
+                {"count": len(options)},
+            )
+        )
+    elif tuple(letters) != MCQ_OPTION_LETTERS:
+        reasons.append(
+            Message(
+                gettext_noop("its options are lettered %(letters)s, not ABCD"),
+                {"letters": "".join(letters)},
+            )
+        )
+    key: re.Match[str] | None = None
     if answer is None:
-        if at_eof and row > last:
-            raise seed.error(first, "the file ends inside a multiple-choice question")
+        reasons.append(Message(gettext_noop("no answer line follows its options")))
+    else:
+        key = _ONE_KEY.match(answer.group(1).strip())
+        named = sorted(set(_KEY_LETTER.findall(answer.group(1))))
+        if key is None and len(named) > 1:
+            reasons.append(
+                Message(
+                    gettext_noop("its answer line names %(count)d keys (%(letters)s), not one"),
+                    {"count": len(named), "letters": ", ".join(named)},
+                )
+            )
+        elif key is None:
+            reasons.append(Message(gettext_noop("its answer line names no key (A to D)")))
+        elif key.group(1) not in letters:
+            reasons.append(
+                Message(
+                    gettext_noop("the key %(letter)s names no option"),
+                    {"letter": key.group(1)},
+                )
+            )
+    end = row if answer is not None else row - 1
+    if reasons:
         seed.warn(
             first,
-            "unparsed",
-            "a multiple-choice question without an answer line",
-            range(first, row),
+            "mcq_refused",
+            gettext_noop(
+                "multiple-choice question refused: %(reasons)s; a question needs exactly four "
+                "options (A-D) and one key. Nothing was written for it; its row, if imported "
+                "before, is kept as it was"
+            ),
+            range(first, end + 1),
+            reasons=Message(
+                "; ".join(["%(r" + str(i) + ")s" for i in range(len(reasons))]),
+                {f"r{i}": reason for i, reason in enumerate(reasons)},
+            ),
         )
-        return None, row
-    letters = [option.letter for option in options]
-    expected = [chr(ord("A") + i) for i in range(len(options))]
-    if letters != expected:
-        seed.warn(first, "mcq_letters", f"options are lettered {''.join(letters)}")
-    letter, stated = answer.group(1), (answer.group(2) or "").strip()
-    if letter not in letters:
-        seed.warn(
-            row,
-            "mcq_bad_answer",
-            f"the answer letter {letter} names no option; the question was skipped",
-            range(first, row + 1),
+        refused = RefusedItem(
+            source_file=seed.file, first_line=first, last_line=end, refused_kind=MCQ_KIND
         )
-        return None, row + 1
+        return refused, end + 1
+    assert key is not None
+    letter, stated = key.group(1), (key.group(2) or "").strip()
     index = letters.index(letter)
     mcq = MCQ(
         source_file=seed.file,
@@ -332,9 +398,88 @@ def _mcq(
         seed.warn(
             row,
             "mcq_answer_mismatch",
-            f"the stated answer {stated!r} differs from option {letter}) {options[index].text!r}",
+            gettext_noop(
+                "the stated answer «%(stated)s» differs from option %(letter)s) «%(text)s»"
+            ),
+            stated=stated,
+            letter=letter,
+            text=options[index].text,
         )
     return mcq, row + 1
+
+
+# How a multiple-choice stem says what it asks about: "Какой из следующих методов (не)
+# используется для <subject>?".
+_STEM_VERBS = frozenset({"используется", "влияет", "важен", "учитывается", "применяется"})
+_STEM_WORD = re.compile(r"[a-zа-я0-9/-]+")
+_TWIN_SUBJECT_SIMILARITY = 0.5
+
+
+def _stem(question: str) -> tuple[bool, str, frozenset[str]] | None:
+    """(negated, verb, subject words) of a "which of these is (not) <verb> <subject>" stem."""
+    words = _STEM_WORD.findall(question.lower().replace("ё", "е"))
+    negated = "не" in words
+    words = [word for word in words if word != "не"]
+    for index, word in enumerate(words):
+        if word in _STEM_VERBS:
+            return negated, word, frozenset(words[index + 1 :])
+    return None
+
+
+def _check_negated_twins(seed: SeedText, mcqs: list[MCQ]) -> None:
+    """Report two MCQs that ask the same question, one of them negated ("используется" /
+    "не используется"), when their keys do not confirm each other.
+
+    Read together, such twins make claims about shared options: the first's key is used for
+    the subject, the second's key is not. When each key is an option of the other question
+    too, the pair checks itself (the one's key is the other's distractor). When not, their
+    keys make claims neither question confirms and that can contradict each other; the
+    author must look at both (003 lines 322 and 443 on gradient checkpointing).
+    """
+    stems = [(mcq, _stem(mcq.question)) for mcq in mcqs]
+    for index, (first, first_stem) in enumerate(stems):
+        for second, second_stem in stems[index + 1 :]:
+            if first_stem is None or second_stem is None:
+                continue
+            if first_stem[0] == second_stem[0] or first_stem[1] != second_stem[1]:
+                continue
+            union = first_stem[2] | second_stem[2]
+            if not union or len(first_stem[2] & second_stem[2]) / len(union) < (
+                _TWIN_SUBJECT_SIMILARITY
+            ):
+                continue
+            first_texts = {_normalised_option(o.text) for o in first.options}
+            second_texts = {_normalised_option(o.text) for o in second.options}
+            shared = first_texts & second_texts
+            keys = {
+                _normalised_option(first.correct_option.text),
+                _normalised_option(second.correct_option.text),
+            }
+            if not shared or keys <= shared:
+                continue
+            positive, negated = (second, first) if first_stem[0] else (first, second)
+            seed.warn(
+                second.first_line,
+                "mcq_negated_twin",
+                gettext_noop(
+                    "the multiple-choice questions at lines %(positive_line)d and "
+                    "%(negated_line)d ask the same question, the second negated, but their keys "
+                    "do not confirm each other: line %(positive_line)d keys «%(positive_key)s», "
+                    "line %(negated_line)d keys «%(negated_key)s» as the exception, and they "
+                    "share only %(shared)s; check both keys together"
+                ),
+                positive_line=positive.first_line,
+                negated_line=negated.first_line,
+                positive_key=positive.correct_option.text,
+                negated_key=negated.correct_option.text,
+                shared=", ".join(
+                    f"«{o.text}»" for o in positive.options if _normalised_option(o.text) in shared
+                ),
+            )
+
+
+def _normalised_option(text: str) -> str:
+    return " ".join(text.casefold().replace("ё", "е").split()).rstrip(".")
 
 
 # --- 4. literature and related courses -----------------------------------------------------------
@@ -361,8 +506,15 @@ def _back_matter(seed: SeedText, first: int, last: int) -> list[Record]:
             )
             if announcement is None:
                 if announcement_line > last:
-                    raise seed.error(row, "the file ends inside a related course announcement")
-                seed.warn(row, "unparsed", "a related course without its announcement", [row])
+                    raise seed.error(
+                        row, gettext_noop("the file ends inside a related course announcement")
+                    )
+                seed.warn(
+                    row,
+                    "unparsed",
+                    gettext_noop("a related course without its announcement"),
+                    [row],
+                )
                 row += 1
                 continue
             records.append(
@@ -390,8 +542,15 @@ def _back_matter(seed: SeedText, first: int, last: int) -> list[Record]:
             row += 2
             continue
         if row == last:
-            raise seed.error(row, "the file ends inside a related course announcement")
-        seed.warn(row, "unparsed", "a line after the literature that is not a course", [row])
+            raise seed.error(
+                row, gettext_noop("the file ends inside a related course announcement")
+            )
+        seed.warn(
+            row,
+            "unparsed",
+            gettext_noop("a line after the literature that is not a course"),
+            [row],
+        )
         row += 1
     return records
 
@@ -409,7 +568,7 @@ def _literature(
         details.append((detail.group(1).strip(), detail.group(2).strip()))
         row += 1
     if not details and row > last:
-        raise seed.error(first, "the file ends inside a literature entry")
+        raise seed.error(first, gettext_noop("the file ends inside a literature entry"))
     prefix = (match.group(2) or "").strip()
     material_type = prefix or dict(details).get("Тип", "")
     entry = Literature(

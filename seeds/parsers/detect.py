@@ -16,6 +16,7 @@ from pathlib import Path
 
 from seeds.parsers.course_document import looks_like_course_document, parse_course_document
 from seeds.parsers.interview_list import looks_like_interview_list, parse_interview_list
+from seeds.parsers.messages import gettext_noop
 from seeds.parsers.records import (
     LAYOUT_COURSE_DOCUMENT,
     LAYOUT_INTERVIEW_LIST,
@@ -42,23 +43,28 @@ def parse_seed(path: str | Path, *, layout: str | None = None) -> ParsedSeed:
     try:
         size = path.stat().st_size
     except OSError as error:
-        raise SeedError(name, 1, f"cannot read the file: {error.strerror}") from None
+        raise SeedError(
+            name, 1, gettext_noop("cannot read the file: %(reason)s"), reason=error.strerror
+        ) from None
     if size > MAX_SEED_BYTES:
-        raise SeedError(name, 1, f"the file is {size} bytes; a seed is at most {MAX_SEED_BYTES}")
+        raise _too_large(name, size)
     return parse_seed_bytes(name, path.read_bytes(), layout=layout)
 
 
 def parse_seed_bytes(name: str, data: bytes, *, layout: str | None = None) -> ParsedSeed:
     if len(data) > MAX_SEED_BYTES:
-        raise SeedError(
-            name, 1, f"the file is {len(data)} bytes; a seed is at most {MAX_SEED_BYTES}"
-        )
+        raise _too_large(name, len(data))
     if not data.strip():
-        raise SeedError(name, 1, "the file is empty")
+        raise SeedError(name, 1, gettext_noop("the file is empty"))
     nul = data.find(b"\x00")
     if nul >= 0:
         line = data.count(b"\n", 0, nul) + 1
-        raise SeedError(name, line, f"binary content (a NUL byte at offset {nul}), not text")
+        raise SeedError(
+            name,
+            line,
+            gettext_noop("binary content (a NUL byte at offset %(offset)d), not text"),
+            offset=nul,
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -67,7 +73,11 @@ def parse_seed_bytes(name: str, data: bytes, *, layout: str | None = None) -> Pa
         raise SeedError(
             name,
             line,
-            f"not UTF-8 (byte 0x{bad} at offset {error.start}); save the seed as UTF-8",
+            gettext_noop(
+                "not UTF-8 (byte 0x%(byte)s at offset %(offset)d); save the seed as UTF-8"
+            ),
+            byte=bad,
+            offset=error.start,
         ) from None
     return parse_seed_text(name, text, layout=layout)
 
@@ -75,15 +85,28 @@ def parse_seed_bytes(name: str, data: bytes, *, layout: str | None = None) -> Pa
 def parse_seed_text(name: str, text: str, *, layout: str | None = None) -> ParsedSeed:
     """Parse seed text; ``layout`` (optional) is the layout the caller expects."""
     if len(text) > MAX_SEED_BYTES:
-        raise SeedError(name, 1, f"the text is {len(text)} characters; too large for a seed")
+        raise SeedError(
+            name,
+            1,
+            gettext_noop("the text is %(size)d characters; too large for a seed"),
+            size=len(text),
+        )
     if not text.strip():
-        raise SeedError(name, 1, "the file is empty")
+        raise SeedError(name, 1, gettext_noop("the file is empty"))
     if "\x00" in text:
-        raise SeedError(name, text.count("\n", 0, text.index("\x00")) + 1, "binary content")
+        raise SeedError(
+            name, text.count("\n", 0, text.index("\x00")) + 1, gettext_noop("binary content")
+        )
     text = text.removeprefix("\ufeff")
     detected = detect_layout(name, text)
     if layout is not None and layout != detected:
-        raise SeedError(name, 1, f"expected a {layout} seed, but the file is a {detected} seed")
+        raise SeedError(
+            name,
+            1,
+            gettext_noop("expected a %(expected)s seed, but the file is a %(detected)s seed"),
+            expected=layout,
+            detected=detected,
+        )
     return _PARSERS[detected](name, text)
 
 
@@ -99,6 +122,18 @@ def detect_layout(name: str, text: str) -> str:
     raise SeedError(
         name,
         1,
-        "no known seed layout matches (expected a course document, a numbered interview list "
-        "or a Telegram channel export)",
+        gettext_noop(
+            "no known seed layout matches (expected a course document, a numbered interview "
+            "list or a Telegram channel export)"
+        ),
+    )
+
+
+def _too_large(name: str, size: int) -> SeedError:
+    return SeedError(
+        name,
+        1,
+        gettext_noop("the file is %(size)d bytes; a seed is at most %(max)d"),
+        size=size,
+        max=MAX_SEED_BYTES,
     )

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 
+from seeds.parsers.messages import gettext_noop
 from seeds.parsers.records import LAYOUT_INTERVIEW_LIST, ParsedSeed, QACollection, QAItem, Record
 from seeds.parsers.source import SeedText
 
@@ -44,7 +45,7 @@ def parse_interview_list(file: str, text: str) -> ParsedSeed:
     seed = SeedText(file, text)
     title_row = next((n for n in range(1, len(seed) + 1) if seed.line(n)), None)
     if title_row is None or not (title := _TITLE.match(seed.line(title_row))):
-        raise seed.error(title_row or 1, "expected a '# title' line")
+        raise seed.error(title_row or 1, gettext_noop("expected a '# title' line"))
     records: list[Record] = [
         QACollection(
             source_file=file,
@@ -56,10 +57,15 @@ def parse_interview_list(file: str, text: str) -> ParsedSeed:
     ]
     headings = [n for n in range(1, len(seed) + 1) if _QUESTION.match(seed.line(n))]
     if not headings:
-        raise seed.error(title_row, "no '### N. question' headings")
+        raise seed.error(title_row, gettext_noop("no '### N. question' headings"))
     stray = [n for n in range(title_row + 1, headings[0]) if seed.line(n)]
     if stray:
-        seed.warn(stray[0], "unparsed", "text between the title and the first question", stray)
+        seed.warn(
+            stray[0],
+            "unparsed",
+            gettext_noop("text between the title and the first question"),
+            stray,
+        )
     for index, heading in enumerate(headings):
         end = headings[index + 1] - 1 if index + 1 < len(headings) else len(seed)
         rows = [n for n in range(heading + 1, end + 1) if seed.line(n)]
@@ -68,8 +74,18 @@ def parse_interview_list(file: str, text: str) -> ParsedSeed:
         number = int(match.group(1))
         if not rows:
             if index + 1 == len(headings):
-                raise seed.error(heading, f"the file ends inside question {number} (no answer)")
-            seed.warn(heading, "unparsed", f"question {number} has no answer", [heading])
+                raise seed.error(
+                    heading,
+                    gettext_noop("the file ends inside question %(number)d (no answer)"),
+                    number=number,
+                )
+            seed.warn(
+                heading,
+                "unparsed",
+                gettext_noop("question %(number)d has no answer"),
+                [heading],
+                number=number,
+            )
             continue
         records.append(
             QAItem(
@@ -114,12 +130,18 @@ def _check_numbering(seed: SeedText, records: list[Record], title: str, title_ro
     expected = list(range(1, len(numbers) + 1))
     if numbers != expected:
         seed.warn(
-            title_row, "numbering", f"questions are numbered {numbers}, not 1..{len(numbers)}"
+            title_row,
+            "numbering",
+            gettext_noop("questions are numbered %(numbers)s, not 1..%(count)d"),
+            numbers=", ".join(map(str, numbers)),
+            count=len(numbers),
         )
     count = _COUNT_IN_TITLE.match(title)
     if count and int(count.group(1)) != len(numbers):
         seed.warn(
             title_row,
             "numbering",
-            f"the title promises {count.group(1)} questions, the list has {len(numbers)}",
+            gettext_noop("the title promises %(promised)s questions, the list has %(count)d"),
+            promised=count.group(1),
+            count=len(numbers),
         )

@@ -13,8 +13,11 @@ range of one of its theory questions may overlap the range of the other one.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any
+
+from seeds.parsers.messages import Message, Plural
 
 # Kind names, used as ``Record.kind`` and in reports. The first group is the team's vocabulary;
 # the second group holds the extra kinds these documents have.
@@ -34,6 +37,8 @@ COURSE = "course"
 REQUIREMENT = "requirement"
 LEARNING_FORMAT = "format"
 QA_COLLECTION = "qa_collection"
+# Not content: an item the import refuses but whose place it keeps (see ``RefusedItem``).
+REFUSED = "refused"
 
 KINDS = (
     QA,
@@ -64,30 +69,56 @@ class SeedError(Exception):
     """A seed that cannot be imported at all: bad encoding, binary, empty, too large,
     no known layout, or a file that ends in the middle of an item.
 
-    Parsers raise it instead of returning a partial result.
+    Parsers raise it instead of returning a partial result. ``message`` is the English text;
+    ``detail`` keeps its msgid and parameters for translation (seeds.report.translate).
     """
 
-    def __init__(self, file: str, line: int, message: str) -> None:
-        super().__init__(f"{file}:{line}: {message}")
+    def __init__(
+        self, file: str, line: int, message: str | Plural | Message, **params: Any
+    ) -> None:
+        self.detail = Message.of(message, params)
         self.file = file
         self.line = line
-        self.message = message
+        self.message = str(self.detail)
+        super().__init__(f"{file}:{line}: {self.message}")
 
 
 @dataclass(frozen=True, kw_only=True)
 class SeedWarning:
     """Something the importer should know about: a fragment that was skipped, a defect in an
     item, code that could not be restored. ``lines`` names every seed line the warning covers
-    (it may be empty when the warning is about a record that covers its own lines)."""
+    (it may be empty when the warning is about a record that covers its own lines).
+    ``detail`` is the message as msgid and parameters; ``message`` its English text."""
 
     file: str
     line: int
     code: str
-    message: str
+    detail: Message
     lines: tuple[int, ...] = ()
+
+    @property
+    def message(self) -> str:
+        return str(self.detail)
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: [{self.code}] {self.message}"
+
+
+def seed_warning(
+    file: str,
+    line: int,
+    code: str,
+    message: str | Plural | Message,
+    lines: Iterable[int] = (),
+    params: Mapping[str, Any] | None = None,
+) -> SeedWarning:
+    return SeedWarning(
+        file=file,
+        line=line,
+        code=code,
+        detail=Message.of(message, params or {}),
+        lines=tuple(lines),
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -174,6 +205,15 @@ class QACollection(Record):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Reaction:
+    """One reaction count under a Telegram post ("👍4"). ``emoji`` is empty where the export
+    lost it ("4👍2": four reactions of an unknown kind, then two 👍)."""
+
+    emoji: str
+    count: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class QAItem(Record):
     """A question with its answer. ``block`` is the 1-based number of the "-"-separated block of
     a course document (None elsewhere); ``number`` the question's own number where the seed
@@ -185,7 +225,7 @@ class QAItem(Record):
     block: int | None = None
     number: int | None = None
     tags: tuple[str, ...] = ()
-    reactions: str = ""
+    reactions: tuple[Reaction, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -228,6 +268,17 @@ def _normalised(text: str) -> str:
     return " ".join(text.casefold().replace("ё", "е").split()).rstrip(".")
 
 
+@dataclass(frozen=True, kw_only=True)
+class RefusedItem(Record):
+    """An item of kind ``refused_kind`` that the seed holds but the import refuses (an MCQ
+    without exactly four options and one key). It keeps its place among the items of its kind,
+    so the keys of the items after it do not shift, and the row it had in the database, if
+    any, stays exactly as it was. The reason is reported as a warning."""
+
+    kind: str = field(init=False, default=REFUSED)
+    refused_kind: str
+
+
 # --- exam tickets --------------------------------------------------------------------------------
 
 
@@ -244,12 +295,28 @@ class TicketTheoryQuestion(Record):
 
 
 @dataclass(frozen=True, kw_only=True)
+class BlockEndGuess:
+    """A place where restoring the code's indentation had to guess where a block ends: the
+    seed does not record it. ``line`` is the line of the restored code that was moved out of
+    the block opened by ``header`` (on restored line ``header_line``); ``seed_line`` is the
+    seed line that holds it; ``reason`` names the rule that decided."""
+
+    line: int
+    header_line: int
+    header: str
+    statement: str
+    reason: str
+    seed_line: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
 class ReferenceCode:
     """The reference solution of a practical task.
 
     ``seed_text`` is the code as the seed holds it (one flattened line, or lines without their
     indentation); ``restored_text`` is real, indented Python when ``restored`` is true, and a copy
-    of ``seed_text`` otherwise, with ``problem`` saying why.
+    of ``seed_text`` otherwise, with ``problem`` saying why. ``guesses`` lists the block ends
+    that restoration had to guess.
     """
 
     seed_text: str
@@ -257,12 +324,25 @@ class ReferenceCode:
     restored: bool
     seed_form: str  # "flattened" or "deindented"
     problem: str = ""
+    problem_detail: Message | None = None  # ``problem`` for people, to translate
+    guesses: tuple[BlockEndGuess, ...] = ()
+    # For each line of restored_text, the line of seed_text it comes from (1-based; 0 for a
+    # blank line restoration added). Empty when the code was not restored.
+    line_rows: tuple[int, ...] = ()
+
+    def seed_row(self, restored_line: int) -> int:
+        """The line of seed_text that holds a line of restored_text (1 when unknown)."""
+        if 1 <= restored_line <= len(self.line_rows):
+            return self.line_rows[restored_line - 1] or 1
+        return 1
 
 
 @dataclass(frozen=True, kw_only=True)
 class PracticalTask(Record):
     """The practical part of a ticket. ``notes`` lists what a grader must know about the
-    reference code (network access, removed APIs, names it never defines)."""
+    reference code (network access, removed APIs, names it never defines) in English;
+    ``code_warnings`` are the import's warnings about the code (those notes, block ends that
+    restoration guessed), to show next to it."""
 
     kind: str = field(init=False, default=PRACTICAL_TASK)
     ticket_number: int
@@ -271,6 +351,7 @@ class PracticalTask(Record):
     code_first_line: int
     code_last_line: int
     notes: tuple[str, ...] = ()
+    code_warnings: tuple[SeedWarning, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
-from seeds.parsers.records import SeedError, SeedWarning
+from seeds.parsers.messages import Message, Plural
+from seeds.parsers.records import SeedError, SeedWarning, seed_warning
 
 ITEM_SEPARATOR = " -"
 
@@ -24,13 +26,20 @@ class SeedText:
         """The stripped text of line ``number`` (1-based)."""
         return self.lines[number - 1].strip()
 
-    def warn(self, line: int, code: str, message: str, lines: Iterable[int] = ()) -> None:
-        self.warnings.append(
-            SeedWarning(file=self.file, line=line, code=code, message=message, lines=tuple(lines))
-        )
+    def warn(
+        self,
+        line: int,
+        code: str,
+        message: str | Plural | Message,
+        lines: Iterable[int] = (),
+        **params: Any,
+    ) -> None:
+        """Report a warning; ``message`` is a msgid (marked with gettext_noop or ngettext)
+        whose ``%(name)s`` placeholders are filled from ``params``."""
+        self.warnings.append(seed_warning(self.file, line, code, message, lines, params))
 
-    def error(self, line: int, message: str) -> SeedError:
-        return SeedError(self.file, line, message)
+    def error(self, line: int, message: str | Plural | Message, **params: Any) -> SeedError:
+        return SeedError(self.file, line, message, **params)
 
 
 def is_separator(text: str) -> bool:

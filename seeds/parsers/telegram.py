@@ -11,8 +11,13 @@ description, advertising and links, "Download Telegram"), then posts::
     👍4                            reactions, optional
 
 Known defects: the reactions line is missing after one post (the next post starts right after
-its hashtags), one reactions line reads "4👍2" (an emoji lost before the 4), one hashtag is
-written "#глубокое обучение" with a space (normalised to "глубокое_обучение" and reported).
+its hashtags), one reactions line reads "4👍2" (an emoji lost before the 4: kept as a reaction
+of unknown kind and reported), one hashtag is written "#глубокое обучение" with a space
+(normalised to "глубокое_обучение" and reported).
+
+A reactions line is the line right after a post's hashtags that starts with an emoji or a
+digit, holds a count and no "?": emoji with counts ("👍4 ❤️3"). A part of it that is not
+"emoji + count" is reported with its line and left out.
 The channel name and description become a ``qa_collection`` record; the other header lines are
 reported as skipped boilerplate in one warning. A post without hashtags at the end of the file
 means the file was cut.
@@ -21,15 +26,25 @@ means the file was cut.
 from __future__ import annotations
 
 import re
+import unicodedata
 
-from seeds.parsers.records import LAYOUT_TELEGRAM, ParsedSeed, QACollection, QAItem, Record
+from seeds.parsers.messages import gettext_noop
+from seeds.parsers.records import (
+    LAYOUT_TELEGRAM,
+    ParsedSeed,
+    QACollection,
+    QAItem,
+    Reaction,
+    Record,
+)
 from seeds.parsers.source import SeedText
 
 _SUBSCRIBERS = re.compile(r"^[\d.,]+[KkMm]?\s+subscribers$")
 _DOWNLOAD = "Download Telegram"
 _HASHTAG = re.compile(r"^#\S")
-# Emoji and counts only, e.g. "👍4", "4👍2", "❤️3 👍10".
-_REACTIONS = re.compile(r"^(?:[^\w\s#]+\d+|\d+[^\w\s#]+\d*|\s)+$")
+# One reaction: emoji (symbols, variation selectors, joiners) and a count, e.g. "👍4", "❤️3".
+_REACTION = re.compile(r"([^\w\s#?]+)(\d+)")
+_MAX_REACTIONS_LINE = 60
 
 
 def looks_like_telegram(lines: tuple[str, ...]) -> bool:
@@ -45,13 +60,15 @@ def parse_telegram(file: str, text: str) -> ParsedSeed:
         (n for n in range(1, min(len(seed), 30) + 1) if _SUBSCRIBERS.match(seed.line(n))), None
     )
     if download is None and subscribers is None:
-        raise seed.error(1, "not a Telegram channel export (no 'Download Telegram' line)")
+        raise seed.error(
+            1, gettext_noop("not a Telegram channel export (no 'Download Telegram' line)")
+        )
     header_end = download if download is not None else _header_end(seed)
     records.append(_channel(seed, header_end))
     posts_start = header_end + 1
     records.extend(_posts(seed, posts_start))
     if len(records) == 1:
-        raise seed.error(posts_start, "the channel export holds no posts")
+        raise seed.error(posts_start, gettext_noop("the channel export holds no posts"))
     return ParsedSeed(
         file=file,
         layout=LAYOUT_TELEGRAM,
@@ -89,8 +106,10 @@ def _channel(seed: SeedText, header_end: int) -> QACollection:
         seed.warn(
             skipped[0],
             "boilerplate",
-            "skipped channel header lines (subscriber and media counts, advertising, links, "
-            "'Download Telegram')",
+            gettext_noop(
+                "skipped channel header lines (subscriber and media counts, advertising, "
+                "links, 'Download Telegram')"
+            ),
             skipped,
         )
     return QACollection(
@@ -123,16 +142,18 @@ def _posts(seed: SeedText, first: int) -> list[QAItem]:
             tag_rows.append(row)
             row += 1
         if not tag_rows:
-            raise seed.error(start, "the file ends inside a post (no hashtags after it)")
-        reactions = ""
+            raise seed.error(
+                start, gettext_noop("the file ends inside a post (no hashtags after it)")
+            )
+        reactions: tuple[Reaction, ...] = ()
         end = tag_rows[-1]
-        if row <= last and _REACTIONS.match(seed.line(row)):
-            reactions = seed.line(row)
+        if row <= last and looks_like_reactions(seed.line(row)):
+            reactions = _reactions(seed, row)
             end = row
             row += 1
         answer_rows = [n for n in body if seed.line(n)]
         if not answer_rows:
-            raise seed.error(start, "a post without text")
+            raise seed.error(start, gettext_noop("a post without text"))
         posts.append(
             QAItem(
                 source_file=seed.file,
@@ -154,10 +175,66 @@ def _tag(seed: SeedText, row: int) -> str:
         seed.warn(
             row,
             "hashtag_space",
-            f"the hashtag {seed.line(row)!r} has a space; read as #{normalised}",
+            gettext_noop("the hashtag «%(tag)s» has a space; read as #%(normalised)s"),
+            tag=seed.line(row),
+            normalised=normalised,
         )
         return normalised
     return text
+
+
+def looks_like_reactions(text: str) -> bool:
+    """Whether a line after the hashtags is a reactions line, well formed or not, rather than
+    the question of the next post: it starts with an emoji or a digit, holds a count and no
+    "?". Odd parts of such a line are reported, never read as a post."""
+    if not text or len(text) > _MAX_REACTIONS_LINE or "?" in text:
+        return False
+    if not any(char.isdigit() for char in text):
+        return False
+    first = text[0]
+    return first.isdigit() or unicodedata.category(first) in ("So", "Sk", "Sm", "Cf")
+
+
+def _reactions(seed: SeedText, row: int) -> tuple[Reaction, ...]:
+    """Emoji with counts; a count without its emoji is kept as a reaction of unknown kind and
+    reported, anything else that is not "emoji + count" is reported and left out."""
+    text = seed.line(row)
+    reactions: list[Reaction] = []
+    position = 0
+    for match in _REACTION.finditer(text):
+        _odd_part(seed, row, text[position : match.start()], reactions)
+        reactions.append(Reaction(emoji=match.group(1).strip(), count=int(match.group(2))))
+        position = match.end()
+    _odd_part(seed, row, text[position:], reactions)
+    return tuple(reactions)
+
+
+def _odd_part(seed: SeedText, row: int, part: str, reactions: list[Reaction]) -> None:
+    part = part.strip()
+    if not part:
+        return
+    if part.isdigit():
+        reactions.append(Reaction(emoji="", count=int(part)))
+        seed.warn(
+            row,
+            "malformed_reactions",
+            gettext_noop(
+                "the reactions line «%(reactions)s»: the count %(count)s has no emoji (lost in the "
+                "export); kept as %(count)s reactions of unknown kind"
+            ),
+            reactions=seed.line(row),
+            count=part,
+        )
+        return
+    seed.warn(
+        row,
+        "malformed_reactions",
+        gettext_noop(
+            "the reactions line «%(reactions)s»: «%(part)s» is not an emoji with a count; left out"
+        ),
+        reactions=seed.line(row),
+        part=part,
+    )
 
 
 def _paragraphs(seed: SeedText, rows: list[int]) -> str:

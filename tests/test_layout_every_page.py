@@ -1,0 +1,148 @@
+"""Every page a learner, an instructor and an admin reach fits a 390 px phone and a 1280 px
+desktop in Chromium: the document is exactly as wide as the viewport (nothing scrolls the page
+sideways), no heading breaks a word, and the text of the statistics charts is legible. The
+pages are discovered from the URL resolver and the imported seeds (tests/site_pages.py), so
+pages added later are walked too."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.factories import PASSWORD
+from tests.site_pages import build_site, discover_pages, unfillable_routes
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+WIDTHS = (390, 1280)
+
+# Measures one page: see the comments in the script.
+MEASURE = (Path(__file__).parent / "layout_measure.js").read_text(encoding="utf-8")
+
+
+def log_in(page, username: str) -> None:
+    page.goto("/accounts/login/")
+    page.locator("input[name=username]").fill(username)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+def problems_on(page, urls: list[str]) -> list[str]:
+    problems = []
+    for url in urls:
+        page.goto(url, wait_until="load")
+        problems += measured(page, url)
+    return problems
+
+
+def measured(page, where: str) -> list[str]:
+    """The problems of the page the browser shows now."""
+    problems = []
+    found = page.evaluate(MEASURE)
+    where = f"{where} @ {found['viewport']}px"
+    if found["width"] != found["viewport"]:
+        problems.append(f"{where}: document {found['width']}px wide; {found['wide']}")
+    if found["broken"]:
+        problems.append(f"{where}: heading words broken across lines: {found['broken']}")
+    if found["tiny"]:
+        problems.append(f"{where}: chart text under 11px: {found['tiny']}")
+    return problems
+
+
+@pytest.fixture
+def site(db):
+    return build_site()
+
+
+def walk(browser, live_server, user, urls: list[str], then=None) -> list[str]:
+    """Load every URL at each width as ``user`` (None: a visitor); ``then(page)`` may go on to
+    pages that only a form leads to and return their problems."""
+    problems = []
+    for width in WIDTHS:
+        context = browser.new_context(
+            base_url=live_server.url, locale="ru-RU", viewport={"width": width, "height": 900}
+        )
+        page = context.new_page()
+        if user is not None:
+            log_in(page, user.username)
+        problems += problems_on(page, urls)
+        if then is not None:
+            problems += then(page)
+        context.close()
+    return problems
+
+
+def test_every_page_a_visitor_reaches_fits_a_phone_and_a_desktop(browser, live_server, site):
+    pages = discover_pages(None)
+    assert {"/", "/accounts/login/", "/accounts/signup/", "/accounts/password-reset/"} <= set(pages)
+    problems = walk(browser, live_server, None, pages)
+    assert not problems, "\n".join(problems)
+
+
+def test_every_route_can_be_walked(site):
+    for user in (site.learner, site.instructor, site.admin):
+        assert unfillable_routes(user) == []
+
+
+def test_every_page_a_learner_reaches_fits_a_phone_and_a_desktop(browser, live_server, site):
+    pages = discover_pages(site.learner)
+    # The walk found the learner's pages, seeded content included (guards against a walk
+    # that finds nothing and passes).
+    expected = {"/", "/courses/", "/courses/deep-learning/questions/", "/quizzes/",
+                "/quizzes/history/", "/courses/ml-engineer/mindmaps/3/", "/labs/"}  # fmt: skip
+    assert expected <= set(pages)
+    assert any(url.startswith("/submissions/") for url in pages)
+    assert any(url.endswith("/result/") for url in pages)
+    running = next(url for url in pages if re.fullmatch(r"/quizzes/attempts/\d+/", url))
+
+    def finish_with_unanswered_questions(page) -> list[str]:
+        page.goto(running)
+        page.get_by_role("button", name="Сдать тест").click()
+        expect(page.get_by_role("heading", name=re.compile("нет ответа"))).to_be_visible()
+        return measured(page, "the confirmation before finishing")
+
+    problems = walk(
+        browser, live_server, site.learner, pages, then=finish_with_unanswered_questions
+    )
+    assert not problems, "\n".join(problems)
+
+
+def test_every_page_an_instructor_reaches_fits_a_phone_and_a_desktop(browser, live_server, site):
+    learner_pages = set(discover_pages(site.learner))
+    pages = [url for url in discover_pages(site.instructor) if url not in learner_pages]
+    assert {"/quizzes/manage/", "/quizzes/manage/drafts/", "/accounts/learners/"} <= set(pages)
+    assert any(url.endswith("/reference-solutions/") for url in pages)
+    assert any(url.endswith("/analysis/") for url in pages)
+    problems = walk(browser, live_server, site.instructor, ["/", *pages])
+    assert not problems, "\n".join(problems)
+
+
+def test_every_page_an_admin_reaches_fits_a_phone_and_a_desktop(browser, live_server, site):
+    seen = set(discover_pages(site.learner)) | set(discover_pages(site.instructor))
+    pages = [url for url in discover_pages(site.admin) if url not in seen]
+    assert "/admin/" in pages and "/admin/seeds/importrun/upload/" in pages
+    assert any(
+        url.startswith("/admin/assessments/mcq/") and url.endswith("/change/") for url in pages
+    )
+    problems = walk(browser, live_server, site.admin, ["/", *pages])
+    assert not problems, "\n".join(problems)
+
+
+def test_the_phone_menu_opens_and_shows_every_link(browser, live_server, site):
+    context = browser.new_context(
+        base_url=live_server.url, locale="ru-RU", viewport={"width": 390, "height": 800}
+    )
+    page = context.new_page()
+    log_in(page, site.admin.username)
+    logout = page.get_by_role("button", name="Выйти")
+    expect(logout).to_be_hidden()
+    page.get_by_text("Меню").click()
+    expect(logout).to_be_visible()
+    box = logout.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+    assert page.evaluate("document.documentElement.scrollWidth") == 390
+    context.close()
