@@ -11,8 +11,10 @@ from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.access import login_required, public
 from courses import queries
@@ -32,21 +34,33 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def qa_bank(request: HttpRequest, slug: str) -> HttpResponse:
-    """The course's questions, filtered by topic and a search box; htmx swaps the results."""
+    """The course's questions, filtered by course, topic, source and a search box that
+    understands Russian (courses/search.py); htmx swaps the results."""
     course = queries.get_live_course(slug)
     qa_filter = queries.QAFilter.from_params(request.GET)
-    items = queries.search_qa_items(course, qa_filter)
-    page = Paginator(items, queries.QA_PAGE_SIZE).get_page(request.GET.get("page"))
+    other = request.GET.get("course", "").strip()
+    if other and other != course.slug:
+        # The course selector of the filter form: the same filter in another course's bank.
+        target = queries.get_live_course(other[:50])
+        url = reverse("course_qa_bank", args=[target.slug])
+        query = _filter_querystring(queries.QAFilter(query=qa_filter.query))
+        url = f"{url}?{query}" if query else url
+        return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    results = queries.qa_results(course, qa_filter, request.GET.get("page"))
     context = {
         "course": course,
         "qa_filter": qa_filter,
-        "page": page,
+        "page": results.page,
+        "terms": results.terms,
+        "partial": results.partial,
         "querystring": _filter_querystring(qa_filter),
     }
     if request.htmx and request.htmx.target == "qa-results":
         response = render(request, "courses/qa_bank.html#qa-results", context)
     else:
         context["topics"] = queries.qa_topics(course)
+        context["sources"] = queries.qa_sources(course)
+        context["courses"] = queries.live_courses()
         response = render(request, "courses/qa_bank.html", context)
     # The same URL answers a whole page or the results alone: caches must tell them apart.
     patch_vary_headers(response, ["HX-Request", "HX-Target"])
@@ -64,7 +78,18 @@ def qa_item(request: HttpRequest, slug: str, item_id: int) -> HttpResponse:
 def case_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     course = queries.get_live_course(slug)
     case = queries.get_case(course, number)
-    return render(request, "courses/case_detail.html", {"course": course, "case": case})
+    task, solution = queries.split_case(case)
+    context = {
+        "course": course,
+        "case": case,
+        "task": task,
+        "solution": solution,
+        # The solution is sent only when asked for, after the task has been read.
+        "show_solution": request.GET.get("solution") == "1",
+    }
+    if request.htmx and context["show_solution"]:
+        return render(request, "courses/case_detail.html#case-solution", context)
+    return render(request, "courses/case_detail.html", context)
 
 
 @public
@@ -92,5 +117,5 @@ def reading(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _filter_querystring(qa_filter: queries.QAFilter) -> str:
     """The filter as a query string for pagination links ("" when there is none)."""
-    params = {"topic": qa_filter.topic, "q": qa_filter.query}
+    params = {"topic": qa_filter.topic, "source": qa_filter.source or "", "q": qa_filter.query}
     return urlencode({k: v for k, v in params.items() if v})
