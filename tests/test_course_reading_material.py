@@ -53,7 +53,8 @@ def test_a_case_shows_the_task_and_its_solution_only_on_demand(client, ivan):
     opened = text(client.get("/courses/ml-engineer/cases/1/?solution=1").content.decode())
     for title in titles:
         assert f"<h2>{title}</h2>" in opened
-    fragment = client.get("/courses/ml-engineer/cases/1/?solution=1", headers={"HX-Request": "true"})
+    url = "/courses/ml-engineer/cases/1/?solution=1"
+    fragment = client.get(url, headers={"HX-Request": "true"})
     fragment = text(fragment.content.decode())
     assert fragment.lstrip().startswith('<div id="case-solution"') and "<html" not in fragment
     assert f"<h2>{titles[task_end]}</h2>" in fragment
