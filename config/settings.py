@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "labs",
     "grading",
     "seeds",
+    "study",
 ]
 
 MIDDLEWARE = [

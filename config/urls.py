@@ -10,6 +10,7 @@ urlpatterns = [
     path("courses/", include("courses.urls")),
     path("quizzes/", include("assessments.urls")),
     path("labs/", include("labs.urls")),
+    path("study/", include("study.urls")),
     path("", include("grading.urls")),
     path("i18n/setlang/", public(set_language), name="set_language"),
     path("admin/", admin.site.urls),

@@ -15,7 +15,8 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django_htmx.http import HttpResponseClientRedirect
 
-from accounts.access import login_required, public
+from accounts.access import STAFF_ROLES, login_required, public
+from accounts.roles import has_role
 from courses import queries
 from courses.mindmap_layout import layout_mind_map
 
@@ -102,8 +103,38 @@ def roleplay_detail(request: HttpRequest, slug: str, number: int) -> HttpRespons
 def mindmap_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     course = queries.get_live_course(slug)
     mindmap = queries.get_mindmap(course, number)
-    context = {"course": course, "mindmap": mindmap, "layout": layout_mind_map(mindmap.tree)}
+    layout = layout_mind_map(mindmap.tree)
+    learner = _mastery_learner(request)
+    coloured = False
+    if learner is not None:
+        # The one place the course pages call into the study app: the map coloured by the
+        # learner's mastery of each node's topic (study depends on courses, not the reverse,
+        # so the import stays here, inside the view).
+        from study.mastery import colour_mind_map
+
+        coloured = colour_mind_map(learner, course, layout.root)
+    context = {
+        "course": course,
+        "mindmap": mindmap,
+        "layout": layout,
+        "mastery_learner": learner,
+        "coloured": learner is not None,
+        "any_mastery": coloured,
+    }
     return render(request, "courses/mindmap_detail.html", context)
+
+
+def _mastery_learner(request: HttpRequest):
+    """Whose mastery colours a mind map: the signed-in user's own, or, for staff, the learner
+    named by `?learner=`; nobody's for visitors."""
+    if not request.user.is_authenticated:
+        return None
+    learner_id = request.GET.get("learner", "")
+    if learner_id.isdigit() and has_role(request.user, *STAFF_ROLES):
+        from study.access import get_learner_for_staff
+
+        return get_learner_for_staff(int(learner_id))
+    return request.user
 
 
 @public
