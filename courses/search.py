@@ -79,32 +79,84 @@ def index_text(text: str | None) -> str:
     return " ".join(stem(word) for word in WORD.findall(fold(text)))
 
 
+# A word of a query: as typed (folded) for PostgreSQL, whose configuration stems it, and its
+# Snowball stem for SQLite's index.
+Word = tuple[str, str]
+Alternative = tuple[Word, ...]  # every word must match (a phrase's words, or one word)
+Concept = tuple[Alternative, ...]  # any alternative may match (a word and its synonyms)
+
+
 @dataclass(frozen=True)
 class SearchTerms:
-    """What a query means: the words kept (folded) and their stems, in order, deduplicated."""
+    """What a query means: concepts that must all match, each a word of the query or a phrase
+    of the thesaurus, with its alternatives."""
 
-    words: tuple[str, ...] = ()
-    stems: tuple[str, ...] = ()
+    concepts: tuple[Concept, ...] = ()
     only_stopwords: bool = False
 
     def __bool__(self) -> bool:
-        return bool(self.stems)
+        return bool(self.concepts)
+
+    @property
+    def stems(self) -> tuple[str, ...]:
+        """Every stem the query may match, for highlighting."""
+        seen: dict[str, None] = {}
+        for concept in self.concepts:
+            for alternative in concept:
+                for _word, word_stem in alternative:
+                    seen[word_stem] = None
+        return tuple(seen)
 
 
-def parse_query(text: str) -> SearchTerms:
-    words, stems, dropped = [], [], False
+def _words(text: str) -> list[Word]:
+    words = []
     for word in WORD.findall(fold(text or "")):
         if word in stopwords():
-            dropped = True
             continue
         word = word[:MAX_WORD_LENGTH]
         word_stem = stem(word)
-        if word_stem and word_stem not in stems:
-            words.append(word)
-            stems.append(word_stem)
-        if len(stems) == MAX_TERMS:
-            break
-    return SearchTerms(tuple(words), tuple(stems), only_stopwords=dropped and not stems)
+        if word_stem:
+            words.append((word, word_stem))
+    return words
+
+
+SYNONYMS_PATH = Path(__file__).with_name("data") / "synonyms.txt"
+
+
+@cache
+def thesaurus() -> dict[tuple[str, ...], Concept]:
+    """Each term of the thesaurus (as stems) -> the alternatives of its line."""
+    entries: dict[tuple[str, ...], Concept] = {}
+    for line in SYNONYMS_PATH.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        alternatives = tuple(tuple(_words(term)) for term in line.split("|") if _words(term))
+        for alternative in alternatives:
+            entries[tuple(word_stem for _word, word_stem in alternative)] = alternatives
+    return entries
+
+
+def parse_query(text: str) -> SearchTerms:
+    """The concepts of a query: its words, with the longest thesaurus phrase at each place
+    taken as one concept with its synonyms."""
+    words = _words(text)
+    if not words:
+        return SearchTerms(only_stopwords=bool(WORD.search(text or "")))
+    entries = thesaurus()
+    longest = max((len(key) for key in entries), default=1)
+    concepts: list[Concept] = []
+    index = 0
+    while index < len(words) and len(concepts) < MAX_TERMS:
+        for size in range(min(longest, len(words) - index), 0, -1):
+            key = tuple(word_stem for _word, word_stem in words[index : index + size])
+            if key in entries:
+                concept, index = entries[key], index + size
+                break
+        else:
+            concept, index = ((words[index],),), index + 1
+        if concept not in concepts:
+            concepts.append(concept)
+    return SearchTerms(tuple(concepts))
 
 
 @dataclass
@@ -120,21 +172,41 @@ def ranked_ids(candidates: QuerySet, terms: SearchTerms) -> SearchResult:
         return SearchResult()
     backend = _postgresql_ids if connection.vendor == "postgresql" else _sqlite_ids
     ids = backend(candidates, terms, every_word=True)
-    if ids or len(terms.stems) == 1:
+    if ids or len(terms.concepts) == 1:
         return SearchResult(ids)
     return SearchResult(backend(candidates, terms, every_word=False), partial=True)
+
+
+def _expression(terms: SearchTerms, word, and_: str, or_: str, every_word: bool) -> str:
+    """The boolean query over the concepts, each word written by `word(word, stem)`."""
+    concepts = []
+    for concept in terms.concepts:
+        alternatives = [
+            "(" + and_.join(word(w, s) for w, s in alternative) + ")" for alternative in concept
+        ]
+        concepts.append("(" + or_.join(alternatives) + ")")
+    return (and_ if every_word else or_).join(concepts)
+
+
+def tsquery(terms: SearchTerms, *, every_word: bool, weight: str = "") -> str:
+    """A PostgreSQL tsquery text: words are letters and digits only, so no operator comes from
+    the learner; the Russian configuration stems each (and hands Latin words to English)."""
+    return _expression(
+        terms, lambda w, s: f"{w}{':' + weight if weight else ''}", " & ", " | ", every_word
+    )
+
+
+def fts5_query(terms: SearchTerms, *, every_word: bool) -> str:
+    """An FTS5 query text: each stem a quoted string (stems are letters and digits only)."""
+    return _expression(terms, lambda w, s: f'"{s}"', " AND ", " OR ", every_word)
 
 
 def _postgresql_ids(candidates: QuerySet, terms: SearchTerms, *, every_word: bool) -> list[int]:
     from django.db.models import BooleanField, FloatField
     from django.db.models.expressions import RawSQL
 
-    # Words go to to_tsquery one by one, each normalised by the Russian configuration (which
-    # hands Latin words to the English stemmer); they are letters and digits only, so nothing
-    # in them is a tsquery operator.
-    joiner = " & " if every_word else " | "
-    query = joiner.join(terms.words)
-    in_question = joiner.join(f"{word}:A" for word in terms.words)
+    query = tsquery(terms, every_word=every_word)
+    in_question = tsquery(terms, every_word=every_word, weight="A")
     document = f'"{candidates.model._meta.db_table}"."search_document"'
     hit = f"{document} @@ to_tsquery('russian', %s)"
     return list(
@@ -152,9 +224,7 @@ def _postgresql_ids(candidates: QuerySet, terms: SearchTerms, *, every_word: boo
 
 
 def _sqlite_ids(candidates: QuerySet, terms: SearchTerms, *, every_word: bool) -> list[int]:
-    # FTS5 query syntax: each stem a quoted string (stems are letters and digits only).
-    joiner = " AND " if every_word else " OR "
-    match = joiner.join(f'"{term}"' for term in terms.stems)
+    match = fts5_query(terms, every_word=every_word)
     subquery, params = candidates.values("id").query.sql_with_params()
     sql = _SQLITE_RANKED.format(table=FTS_TABLE, candidates=subquery)
     with connection.cursor() as cursor:
@@ -215,9 +285,10 @@ SQLITE_DROP_SQL = [
 
 
 def _pg_vector(column: str, weight: str) -> str:
+    # "ё" folded as everywhere; "/" split, or the parser reads "CI/CD" as one file path.
     return (
         f"setweight(to_tsvector('russian'::regconfig, "
-        f"replace(lower(coalesce({column}, '')), 'ё', 'е')), '{weight}')"
+        f"translate(lower(coalesce({column}, '')), 'ё/', 'е ')), '{weight}')"
     )
 
 
