@@ -8,7 +8,6 @@ import re
 
 import pytest
 from django.db import connection, transaction
-from django.db.models import Q
 
 from bench.search_relevance import evaluate
 from courses import search
@@ -89,9 +88,7 @@ def test_matched_words_are_highlighted_and_the_rest_is_escaped(learner_client):
         ("механизм внимания", "Как работает attention mechanism"),
     ],
 )
-def test_english_terms_and_their_russian_synonyms_find_each_other(
-    learner_client, query, expected
-):
+def test_english_terms_and_their_russian_synonyms_find_each_other(learner_client, query, expected):
     ids = item_ids(learner_client.get(URL, {"q": query}).content.decode())
     assert any(q.startswith(expected) for q in questions(ids[:10])), questions(ids[:10])
 
