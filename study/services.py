@@ -170,7 +170,7 @@ def rate_card(
     settings = settings_for(learner)
     with transaction.atomic():
         card = (
-            Card.objects.select_for_update()
+            Card.objects.select_for_update(of=("self",))
             .filter(pk=card_id, learner=learner)
             .select_related("qa_item", "theory_question")
             .first()
