@@ -20,7 +20,7 @@ from grading.models import Submission
 from labs.models import Lab
 from study import evidence, mastery
 from study.models import Card, ReviewLog
-from tests.quiz_factories import make_bank, make_qa_item
+from tests.quiz_factories import QuizFactory, make_bank, make_qa_item
 from tests.study_helpers import rate, shown_card
 
 pytestmark = pytest.mark.django_db
@@ -85,8 +85,7 @@ def test_a_card_in_review_is_made_due_by_new_evidence(alice, bank):
 
 
 def test_a_timed_answer_counts_only_once_the_attempt_is_finished(alice, bank):
-    course, mcqs, items = bank
-    from tests.quiz_factories import QuizFactory
+    course, _mcqs, _items = bank
 
     quiz = QuizFactory(course=course, question_count=4, attempts_allowed=0)
     attempt = quiz_services.start_quiz_attempt(alice, quiz)
