@@ -17,11 +17,12 @@ RESULTS = Path(__file__).with_name("results.json")
 
 
 def benchmarks() -> dict[str, Callable[[], dict]]:
-    from bench import grading, quiz_answer, sandbox_overhead, seed_import
+    from bench import grading, sandbox_overhead, search_relevance, seed_import, web
 
     return {
         "seed_import": seed_import.run,
-        "quiz_answer": quiz_answer.run,
+        "web": web.run,
+        "search_relevance": search_relevance.run,
         "sandbox_overhead": sandbox_overhead.run,
         "grading": grading.run,
     }

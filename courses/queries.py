@@ -7,8 +7,10 @@ reverse relations (`course.labs`, `course.quizzes`) rather than by importing the
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -86,7 +88,23 @@ def courses_with_counts() -> list[Course]:
     return courses
 
 
+# Course content changes only when the seeds are imported again (and quizzes or labs are
+# published): pages built from it are kept this long in the cache.
+CONTENT_CACHE_S = 60
+
+
 def course_syllabus(slug: str) -> Course:
+    """`load_course_syllabus`, kept for a minute in the cache: the syllabus page is the most
+    visited page and its dozen queries would repeat for every visitor."""
+    key = f"courses:syllabus:{slug[:60]}"
+    course = cache.get(key)
+    if course is None:
+        course = load_course_syllabus(slug)
+        cache.set(key, course, CONTENT_CACHE_S)
+    return course
+
+
+def load_course_syllabus(slug: str) -> Course:
     """A course with its syllabus and the tables of contents of its sections.
 
     The parts come through `Prefetch(..., to_attr=...)` so each is one query of live rows; the
@@ -237,9 +255,19 @@ def qa_results(course: Course, qa_filter: QAFilter, page_number: str | None) -> 
     if not terms:
         ordered = _ready_to_show(course, items).order_by("collection__title", "position")
         return QAResults(Paginator(ordered, QA_PAGE_SIZE).get_page(page_number), terms)
-    found = search.ranked_ids(items, terms)
+    key = (
+        "courses:search:"
+        + hashlib.sha256(
+            repr((course.pk, qa_filter.topic, qa_filter.source, terms.concepts)).encode()
+        ).hexdigest()
+    )
+    found = cache.get(key)
+    if found is None:  # the ranking changes only with the bank: kept for a minute
+        found = search.ranked_ids(items, terms)
+        cache.set(key, found, CONTENT_CACHE_S)
     page = Paginator(found.ids, QA_PAGE_SIZE).get_page(page_number)
-    rows = {item.pk: item for item in _ready_to_show(course, QAItem.objects.filter(pk__in=page))}
+    # Fetched through the filter again: an item retired since the ranking was cached drops out.
+    rows = {item.pk: item for item in _ready_to_show(course, items.filter(pk__in=page))}
     page.object_list = [rows[pk] for pk in page.object_list if pk in rows]
     return QAResults(page, terms, partial=found.partial)
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from django.db import connection
@@ -66,8 +66,10 @@ def stopwords() -> frozenset[str]:
     return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
 
 
+@lru_cache(maxsize=50_000)
 def stem(word: str) -> str:
-    """The stem of one folded word: Russian Snowball for Cyrillic, English for the rest."""
+    """The stem of one folded word: Russian Snowball for Cyrillic, English for the rest
+    (memoised: highlighting stems every word of a page, and the bank's vocabulary is small)."""
     russian, english = _stemmers()
     return (russian if CYRILLIC.search(word) else english).stemWord(word)
 

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
+from django.db.models import Count, Q
 
 from assessments.models import TicketTheoryQuestion
 from courses.models import Course, QAItem, Topic
@@ -112,12 +114,37 @@ def all_decks(
     return result
 
 
+ITEM_COUNT_TTL_S = 60
+
+
+def deck_size(deck: Deck) -> int:
+    """How many study items the deck has. Cached for a minute: it changes only when the seeds
+    are imported again, and the review page asks for it after every rating."""
+    key = f"study:deck-size:{deck.course.pk}:{deck.topic_slug}"
+    size = cache.get(key)
+    if size is None:
+        size = deck_qa_items(deck).count() + deck_theory_questions(deck).count()
+        cache.set(key, size, ITEM_COUNT_TTL_S)
+    return size
+
+
 def one_deck(
     learner: AbstractBaseUser, deck: Deck, settings: StudySettings, left_today: int, now: datetime
 ) -> DeckCounts:
+    """The counts of one deck in one query (and the cached size of the deck)."""
     _start, day_end = scheduling.day_bounds(settings.time_zone, now)
-    counts = DeckCounts(unseen=deck_qa_items(deck).count() + deck_theory_questions(deck).count())
-    for state, due, evidence in deck_cards(learner, deck).values_list("state", "due", "evidence"):
-        _count_card(counts, state, due, evidence, now, day_end)
+    learning = (Card.State.LEARNING, Card.State.RELEARNING)
+    totals = deck_cards(learner, deck).aggregate(
+        learning=Count("id", filter=Q(state__in=learning, due__lte=now)),
+        review=Count("id", filter=Q(state=Card.State.REVIEW, due__lt=day_end)),
+        rated=Count("id", filter=~Q(state=Card.State.NEW)),
+        forwarded=Count("id", filter=Q(state=Card.State.NEW) & ~Q(evidence="")),
+    )
+    counts = DeckCounts(
+        learning=totals["learning"],
+        review=totals["review"],
+        unseen=max(0, deck_size(deck) - totals["rated"]),
+        forwarded=totals["forwarded"],
+    )
     _apply_cap(counts, left_today)
     return counts

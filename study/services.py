@@ -70,18 +70,23 @@ def deck_theory_questions(deck: Deck) -> QuerySet[TicketTheoryQuestion]:
 
 
 def deck_cards(learner: AbstractBaseUser, deck: Deck) -> QuerySet[Card]:
-    cards = Card.objects.filter(learner=learner, course=deck.course)
+    """The learner's cards of the deck whose item is still live: plain joins from the card
+    (its item, the item's collection, the topic links), so that the review page's queries stay
+    index lookups on the learner's cards however many there are."""
+    live_qa = Q(
+        qa_item__isnull=False,
+        qa_item__retired_at__isnull=True,
+        qa_item__collection__retired_at__isnull=True,
+    )
+    live_theory = Q(
+        theory_question__isnull=False,
+        theory_question__retired_at__isnull=True,
+        theory_question__ticket__retired_at__isnull=True,
+    )
     if deck.topic_slug:
-        cards = cards.filter(
-            Q(qa_item__in=deck_qa_items(deck).values("id"))
-            | Q(theory_question__in=deck_theory_questions(deck).values("id"))
-        )
-    else:  # items that left the course (retired) leave its deck too
-        cards = cards.filter(
-            Q(qa_item__in=course_qa_items(deck.course).values("id"))
-            | Q(theory_question__in=deck_theory_questions(deck).values("id"))
-        )
-    return cards
+        live_qa &= Q(qa_item__topics__slug=deck.topic_slug)
+        live_theory &= Q(theory_question__topics__slug=deck.topic_slug)
+    return Card.objects.filter(learner=learner, course=deck.course).filter(live_qa | live_theory)
 
 
 def new_cards_left_today(learner: AbstractBaseUser, settings: StudySettings, now: datetime) -> int:
@@ -94,7 +99,11 @@ def new_cards_left_today(learner: AbstractBaseUser, settings: StudySettings, now
 
 
 def next_card(
-    learner: AbstractBaseUser, deck: Deck, settings: StudySettings, now: datetime
+    learner: AbstractBaseUser,
+    deck: Deck,
+    settings: StudySettings,
+    now: datetime,
+    left_today: int | None = None,
 ) -> Card | None:
     """The card to show next: due learning steps and reviews first (earliest due first), then
     new cards brought forward by graded evidence, then new cards while the daily cap allows
@@ -110,7 +119,9 @@ def next_card(
     card = forwarded.first()
     if card is not None:
         return card
-    if new_cards_left_today(learner, settings, now) <= 0:
+    if left_today is None:
+        left_today = new_cards_left_today(learner, settings, now)
+    if left_today <= 0:
         return None
     card = cards.filter(state=Card.State.NEW).order_by("created_at", "id").first()
     if card is not None:
@@ -158,8 +169,10 @@ def rate_card(
     *,
     duration_ms: int | None = None,
     now: datetime | None = None,
+    settings: StudySettings | None = None,
 ) -> Card:
-    """Apply one rating (1 Again .. 4 Easy) to the learner's card and log it."""
+    """Apply one rating (1 Again .. 4 Easy) to the learner's card and log it; returns the card
+    as rated, with its course."""
     now = now or timezone.now()
     if rating not in (1, 2, 3, 4):
         raise StudyRefused(_("Choose one of Again, Hard, Good or Easy."))
@@ -167,19 +180,19 @@ def rate_card(
         raise StudyRefused(_("This rating form is incomplete; reload the page."))
     if duration_ms is not None:
         duration_ms = max(0, min(duration_ms, MAX_DURATION_MS))
-    settings = settings_for(learner)
+    settings = settings or settings_for(learner)
     with transaction.atomic():
         card = (
             Card.objects.select_for_update(of=("self",))
             .filter(pk=card_id, learner=learner)
-            .select_related("qa_item", "theory_question")
+            .select_related("course")
             .first()
         )
         if card is None:
             raise StudyRefused(_("This card is not one of yours."), status=404)
-        if ReviewLog.objects.filter(token=token).exists():
-            raise StudyRefused(_("This rating was already recorded; nothing changed."))
         if card.version != version:
+            if ReviewLog.objects.filter(token=token).exists():  # a replay: say so
+                raise StudyRefused(_("This rating was already recorded; nothing changed."))
             raise StudyRefused(
                 _("This card was rated in another tab or window since it was shown here.")
             )
@@ -191,6 +204,10 @@ def rate_card(
                 % {"date": date_format(local_due, "SHORT_DATETIME_FORMAT")}
             )
         outcome = scheduling.review(card, rating, now)
+        # The log first: its unique token is the idempotency key. A replay inserts nothing
+        # and is refused; raising inside the transaction undoes everything.
+        if not _insert_review(card, learner, rating, token, duration_ms, outcome, now):
+            raise StudyRefused(_("This rating was already recorded; nothing changed."))
         claimed = Card.objects.filter(pk=card.pk, version=version).update(
             state=outcome.state,
             step=outcome.step,
@@ -206,23 +223,32 @@ def rate_card(
         )
         if not claimed:  # cannot happen under the row lock; kept as the invariant's guard
             raise StudyRefused(_("This card was rated in another tab or window."))
-        try:
-            with transaction.atomic():
-                ReviewLog.objects.create(
-                    card=card,
-                    learner=learner,
-                    rating=rating,
-                    state_before=card.state,
-                    reviewed_at=now,
-                    duration_ms=duration_ms,
-                    stability_after=outcome.stability,
-                    difficulty_after=outcome.difficulty,
-                    due_after=outcome.due,
-                    token=token,
-                )
-        except IntegrityError:  # the same token on another card at the same moment
-            raise StudyRefused(_("This rating was already recorded; nothing changed.")) from None
     card.state, card.step, card.due = outcome.state, outcome.step, outcome.due
     card.stability, card.difficulty, card.last_review = outcome.stability, outcome.difficulty, now
     card.reps, card.version, card.evidence = card.reps + 1, version + 1, ""
     return card
+
+
+_INSERT_REVIEW = (
+    "INSERT INTO {table} (card_id, learner_id, rating, state_before, reviewed_at, duration_ms,"
+    " stability_after, difficulty_after, due_after, token)"
+    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    " ON CONFLICT (token) DO NOTHING RETURNING id"
+)
+
+
+def _insert_review(card, learner, rating, token, duration_ms, outcome, now) -> bool:
+    """Insert the review unless its token was used; one statement on both databases."""
+    from django.db import connection
+
+    fields = ReviewLog._meta
+    values = [
+        card.pk, learner.pk, rating, card.state,
+        fields.get_field("reviewed_at").get_db_prep_value(now, connection),
+        duration_ms, outcome.stability, outcome.difficulty,
+        fields.get_field("due_after").get_db_prep_value(outcome.due, connection),
+        token,
+    ]  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT_REVIEW.format(table=fields.db_table), values)
+        return cursor.fetchone() is not None

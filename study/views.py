@@ -14,6 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,7 +27,7 @@ from courses.queries import get_live_course
 from study import deck_counts, evidence, mastery, mistakes, scheduling, services
 from study.access import get_learner_for_staff
 from study.forms import StudySettingsForm
-from study.models import ReviewLog
+from study.models import ReviewLog, StudySettings
 
 RATING_LABELS = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
 
@@ -85,24 +86,26 @@ def learner_dashboard(request: HttpRequest, user_id: int) -> HttpResponse:
     return render(request, "study/dashboard.html", context)
 
 
-def _deck_from(course_slug: str, topic_slug: str) -> tuple[services.Deck, Topic | None]:
-    course = get_live_course(course_slug)
+def _deck_from(course: Course, topic_slug: str) -> tuple[services.Deck, Topic | None]:
     topic = Topic.objects.filter(slug=topic_slug[:50]).first() if topic_slug else None
     return services.Deck(course, topic.slug if topic else ""), topic
 
 
 def _card_context(
-    request: HttpRequest, deck: services.Deck, topic: Topic | None, now: datetime
+    learner: AbstractBaseUser,
+    deck: services.Deck,
+    topic: Topic | None,
+    settings: StudySettings,
+    now: datetime,
 ) -> dict:
-    settings = services.settings_for(request.user)
-    card = services.next_card(request.user, deck, settings, now)
-    left = services.new_cards_left_today(request.user, settings, now)
+    left = services.new_cards_left_today(learner, settings, now)
+    card = services.next_card(learner, deck, settings, now, left_today=left)
     context = {
         "deck": deck,
         "course": deck.course,
         "topic": topic,
         "card": card,
-        "counts": deck_counts.one_deck(request.user, deck, settings, left, now),
+        "counts": deck_counts.one_deck(learner, deck, settings, left, now),
         "token": uuid.uuid4().hex,
         "shown_at": int(time.time() * 1000),
     }
@@ -119,8 +122,9 @@ def _card_context(
 def review(request: HttpRequest, slug: str) -> HttpResponse:
     now = timezone.now()
     evidence.apply_new_evidence(request.user, now=now)
-    deck, topic = _deck_from(slug, request.GET.get("topic", "").strip())
-    context = _card_context(request, deck, topic, now)
+    deck, topic = _deck_from(get_live_course(slug), request.GET.get("topic", "").strip())
+    settings = services.settings_for(request.user)
+    context = _card_context(request.user, deck, topic, settings, now)
     return render(request, "study/review.html", context)
 
 
@@ -135,8 +139,9 @@ def rate(request: HttpRequest, card_id: int) -> HttpResponse:
     except ValueError:
         return _refused(request, _("This rating form is incomplete; reload the page."))
     duration = int(now.timestamp() * 1000) - shown_at if shown_at else None
+    settings = services.settings_for(request.user)
     try:
-        services.rate_card(
+        card = services.rate_card(
             request.user,
             card_id,
             rating,
@@ -144,17 +149,20 @@ def rate(request: HttpRequest, card_id: int) -> HttpResponse:
             request.POST.get("token", ""),
             duration_ms=duration,
             now=now,
+            settings=settings,
         )
     except services.StudyRefused as refusal:
         return _refused(request, str(refusal), status=refusal.status)
-    deck, topic = _deck_from(
-        request.POST.get("course", "")[:50], request.POST.get("topic", "").strip()
-    )
+    # The next card comes from the deck the rating was made in: the card's course, and the
+    # topic the form names (an unknown topic is the whole course).
+    deck, topic = _deck_from(card.course, request.POST.get("topic", "").strip())
     if not request.htmx:
         query = f"?topic={deck.topic_slug}" if deck.topic_slug else ""
         return redirect(reverse("study_review", args=[deck.course.slug]) + query)
-    context = _card_context(request, deck, topic, now)
-    return render(request, "study/review.html#rated", context)
+    context = _card_context(request.user, deck, topic, settings, now)
+    # Rendered without the request: no context processors (the form posts its CSRF token
+    # through htmx's header, which base.html sets for the whole page).
+    return HttpResponse(render_to_string("study/review.html#rated", context))
 
 
 def _refused(request: HttpRequest, message: str, status: int = 409) -> HttpResponse:

@@ -49,6 +49,15 @@ def _site_language():
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: pages cache content that tests change."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def alice(db):
     return LearnerFactory(username="alice")

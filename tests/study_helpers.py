@@ -33,7 +33,6 @@ def shown_card(body: str) -> dict:
         "card": int(re.search(r'data-card="(\d+)"', body).group(1)),
         "version": field("version"),
         "token": field("token"),
-        "course": field("course"),
         "topic": field("topic"),
     }
 
