@@ -154,3 +154,47 @@ def test_a_learner_finds_the_cnn_questions_first_on_sqlite(browser, sqlite_serve
         search_cnn_first(page)
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_study_and_search_pages_fit_a_phone_in_both_languages(browser, live_server, language):
+    """390 px wide: the main content of each page of this work scrolls only vertically (the
+    site header is another change's)."""
+    from django.test import Client
+
+    from tests.factories import LearnerFactory
+
+    import_parsed(parse_paths(ALL_SEEDS))
+    learner = LearnerFactory(username=f"phone-{language}")
+    client = Client()
+    client.force_login(learner)
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 390, "height": 844}, locale="ru-RU"
+    )
+    context.add_cookies([
+        {"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url},
+        {"name": "django_language", "value": language, "url": live_server.url},
+    ])  # fmt: skip
+    page = context.new_page()
+    try:
+        for url in (
+            "/study/deep-learning/review/",
+            "/study/",
+            "/study/settings/",
+            "/courses/deep-learning/questions/?q=%D1%81%D0%B2%D0%B5%D1%80%D1%82%D0%BE%D1%87%D0%BD%D1%8B%D0%B5",
+            "/courses/deep-learning/cases/1/?solution=1",
+            "/courses/deep-learning/mindmaps/1/",
+        ):
+            page.goto(url)
+            if "review" in url:
+                page.keyboard.press("Space")
+                expect(page.locator(".card-answer")).to_be_visible()
+            assert page.locator("html").get_attribute("lang") == language
+            widest = page.evaluate(
+                "() => Math.max(...[...document.querySelectorAll('main *')]"
+                ".filter(e => !e.closest('figure.mindmap'))"
+                ".map(e => e.getBoundingClientRect().right))"
+            )
+            assert widest <= 390.5, (url, widest)
+    finally:
+        context.close()
