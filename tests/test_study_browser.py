@@ -195,6 +195,15 @@ def test_study_and_search_pages_fit_a_phone_in_both_languages(browser, live_serv
                 ".filter(e => !e.closest('figure.mindmap'))"
                 ".map(e => e.getBoundingClientRect().right))"
             )
-            assert widest <= 390.5, (url, widest)
+            assert widest <= 390.5, (
+                url,
+                widest,
+                page.evaluate(
+                    "() => [...document.querySelectorAll('main *')]"
+                    ".filter(e => e.getBoundingClientRect().right > 390.5)"
+                    ".slice(0, 5).map(e => e.tagName + '.' + e.className + ' '"
+                    " + e.textContent.slice(0, 60))"
+                ),
+            )
     finally:
         context.close()
