@@ -4,9 +4,9 @@ the same server and the same run.
 1. The real seeds are imported into the bench database (PostgreSQL); learners are made, each
    with a session, a running timed quiz of 50 questions and a flashcard deck of due reviews.
 2. gunicorn (2 workers of 8 threads, as docker-compose serves it; DEBUG off) serves the site
-   on a loopback port; this module is its settings module too (`BENCH_WEB_SETTINGS=1`),
-   adding one bare view at /bench/bare/ that exists only here: it renders a small template through the same middleware (session, CSRF,
-   auth) and answers GET and POST alike.
+   on a loopback port. This module is its settings module too (`BENCH_WEB_SETTINGS=1`),
+   adding one bare view at /bench/bare/ that exists only here: it renders a small template
+   through the same middleware (session, CSRF, auth) and answers GET and POST alike.
 3. wrk, 16 connections (one per thread, each thread its own learners, sessions and CSRF
    tokens), runs one scenario at a time; its Lua script builds each request and reads what the
    next one needs from the response (a quiz answer's new version, the next flashcard), so every
