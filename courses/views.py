@@ -7,12 +7,16 @@ material for signed-in learners. Exam tickets and their reference answers never 
 
 from __future__ import annotations
 
+import hashlib
 from urllib.parse import urlencode
 
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import get_language
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.access import STAFF_ROLES, login_required, public
@@ -46,21 +50,21 @@ def qa_bank(request: HttpRequest, slug: str) -> HttpResponse:
         query = _filter_querystring(queries.QAFilter(query=qa_filter.query))
         url = f"{url}?{query}" if query else url
         return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
-    results = queries.qa_results(course, qa_filter, request.GET.get("page"))
-    context = {
-        "course": course,
-        "qa_filter": qa_filter,
-        "page": results.page,
-        "terms": results.terms,
-        "partial": results.partial,
-        "querystring": _filter_querystring(qa_filter),
-    }
     if request.htmx and request.htmx.target == "qa-results":
-        response = render(request, "courses/qa_bank.html#qa-results", context)
+        response = HttpResponse(_results_fragment(request, course, qa_filter))
     else:
-        context["topics"] = queries.qa_topics(course)
-        context["sources"] = queries.qa_sources(course)
-        context["courses"] = queries.live_courses()
+        results = queries.qa_results(course, qa_filter, request.GET.get("page"))
+        context = {
+            "course": course,
+            "qa_filter": qa_filter,
+            "page": results.page,
+            "terms": results.terms,
+            "partial": results.partial,
+            "querystring": _filter_querystring(qa_filter),
+            "topics": queries.qa_topics(course),
+            "sources": queries.qa_sources(course),
+            "courses": queries.live_courses(),
+        }
         response = render(request, "courses/qa_bank.html", context)
     # The same URL answers a whole page or the results alone: caches must tell them apart.
     patch_vary_headers(response, ["HX-Request", "HX-Target"])
@@ -143,6 +147,33 @@ def reading(request: HttpRequest, slug: str) -> HttpResponse:
     literature, related = queries.reading_list(course)
     context = {"course": course, "literature": literature, "related": related}
     return render(request, "courses/reading.html", context)
+
+
+def _results_fragment(request: HttpRequest, course, qa_filter: queries.QAFilter) -> str:
+    """The results alone, as the search box asks for them while the learner types: the same
+    for every learner (staff see sources too), so the HTML is kept for a minute."""
+    staff = has_role(request.user, *STAFF_ROLES)
+    page_number = request.GET.get("page", "")[:10]
+    key = (
+        "courses:qa-results:"
+        + hashlib.sha256(
+            repr((course.pk, qa_filter, page_number, staff, get_language())).encode()
+        ).hexdigest()
+    )
+    html = cache.get(key)
+    if html is None:
+        results = queries.qa_results(course, qa_filter, page_number)
+        context = {
+            "course": course,
+            "qa_filter": qa_filter,
+            "page": results.page,
+            "terms": results.terms,
+            "partial": results.partial,
+            "querystring": _filter_querystring(qa_filter),
+        }
+        html = render_to_string("courses/qa_bank.html#qa-results", context, request)
+        cache.set(key, html, queries.CONTENT_CACHE_S)
+    return html
 
 
 def _filter_querystring(qa_filter: queries.QAFilter) -> str:
