@@ -39,6 +39,19 @@ def get_live_course(slug: str) -> Course:
     return get_object_or_404(Course.objects.live(), slug=slug)
 
 
+def get_live_course_cached(slug: str) -> Course:
+    """A live course's id, slug and title (an unsaved-looking instance, enough for URLs and
+    headings), kept for a minute: the hot pages need no query to know the course exists."""
+    key = f"courses:course:{slug[:60]}"
+    fields = cache.get(key)
+    if fields is None:
+        course = get_live_course(slug)
+        fields = (course.pk, course.slug, course.title)
+        cache.set(key, fields, CONTENT_CACHE_S)
+    pk, slug, title = fields
+    return Course(pk=pk, slug=slug, title=title)
+
+
 def live_courses() -> list[Course]:
     return list(Course.objects.live().only("slug", "title").order_by("title"))
 

@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -32,15 +33,17 @@ def course_list(request: HttpRequest) -> HttpResponse:
 
 @public
 def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    course = queries.course_syllabus(slug)
-    return render(request, "courses/course_detail.html", {"course": course})
+    heading = queries.get_live_course_cached(slug)
+    # The syllabus is loaded only when its cached fragment has expired (see the template).
+    course = SimpleLazyObject(lambda: queries.course_syllabus(slug))
+    return render(request, "courses/course_detail.html", {"course": course, "heading": heading})
 
 
 @login_required
 def qa_bank(request: HttpRequest, slug: str) -> HttpResponse:
     """The course's questions, filtered by course, topic, source and a search box that
     understands Russian (courses/search.py); htmx swaps the results."""
-    course = queries.get_live_course(slug)
+    course = queries.get_live_course_cached(slug)
     qa_filter = queries.QAFilter.from_params(request.GET)
     other = request.GET.get("course", "").strip()
     if other and other != course.slug:

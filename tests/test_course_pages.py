@@ -98,7 +98,7 @@ def test_the_course_page_takes_the_same_number_of_queries_with_more_content(
     client, alice, django_assert_max_num_queries, django_assert_num_queries
 ):
     client.force_login(alice)
-    with django_assert_max_num_queries(15) as small:
+    with django_assert_max_num_queries(16) as small:
         client.get("/courses/deep-learning/")
     course = Course.objects.get(slug="deep-learning")
     case = CaseStudy.objects.filter(course=course).first()
