@@ -75,6 +75,37 @@ def start_practice_attempt(
     return attempt
 
 
+def start_practice_on(
+    learner: AbstractBaseUser,
+    course: Course,
+    mcq_ids: Sequence[int],
+    *,
+    rng: random.Random | None = None,
+    now: datetime | None = None,
+) -> Attempt:
+    """A practice attempt over the given questions of the course (the study dashboard's
+    re-practice of the questions a learner got wrong), in random order."""
+    rng = rng or random.Random()  # noqa: S311 - shuffling questions, not secrets
+    now = now or timezone.now()
+    ids = sorted(
+        MCQ.objects.live().filter(course=course, pk__in=mcq_ids).values_list("id", flat=True)
+    )[:MAX_PRACTICE_QUESTIONS]
+    if not ids:
+        raise QuizRefused(_("There are no questions you got wrong in this course."))
+    rng.shuffle(ids)
+    with transaction.atomic():
+        attempt = Attempt.objects.create(
+            learner=learner,
+            course=course,
+            mode=Attempt.Mode.PRACTICE,
+            layout=Quiz.Layout.ONE,
+            started_at=now,
+            question_count=len(ids),
+        )
+        _create_questions(attempt, ids, rng)
+    return attempt
+
+
 def start_quiz_attempt(
     learner: AbstractBaseUser,
     quiz: Quiz,

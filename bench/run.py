@@ -19,18 +19,18 @@ RESULTS = Path(__file__).with_name("results.json")
 def benchmarks() -> dict[str, Callable[[], dict]]:
     from bench import (
         dataset_read,
-        exam_answer,
         exam_generation,
         grading,
-        quiz_answer,
         sandbox_overhead,
+        search_relevance,
         seed_import,
+        web,
     )
 
     return {
         "seed_import": seed_import.run,
-        "quiz_answer": quiz_answer.run,
-        "exam_answer": exam_answer.run,
+        "web": web.run,
+        "search_relevance": search_relevance.run,
         "exam_generation": exam_generation.run,
         "sandbox_overhead": sandbox_overhead.run,
         "grading": grading.run,

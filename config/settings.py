@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "grading",
     "seeds",
     "exams",
+    "study",
 ]
 
 MIDDLEWARE = [

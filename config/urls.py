@@ -11,6 +11,7 @@ urlpatterns = [
     path("quizzes/", include("assessments.urls")),
     path("labs/", include("labs.urls")),
     path("exams/", include("exams.urls")),
+    path("study/", include("study.urls")),
     path("", include("grading.urls")),
     path("i18n/setlang/", public(set_language), name="set_language"),
     path("admin/", admin.site.urls),

@@ -114,7 +114,7 @@ def child_commands(host: str, port: int) -> list[list[str]]:
     return [
         [
             python, "-m", "gunicorn", "config.wsgi:application",
-            "--bind", f"{host}:{port}", "--workers", "2", "--timeout", "30",
+            "--bind", f"{host}:{port}", "--workers", "2", "--threads", "4", "--timeout", "30",
             "--access-logfile", "-", "--log-level", "warning",
         ],
         [

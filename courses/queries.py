@@ -7,13 +7,16 @@ reverse relations (`course.labs`, `course.quizzes`) rather than by importing the
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
-from django.db import connection
+from django.core.cache import cache
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from courses import search
 from courses.models import (
     CaseStudy,
     Course,
@@ -21,6 +24,7 @@ from courses.models import (
     LiteratureEntry,
     MindMap,
     Outcome,
+    QACollection,
     QAItem,
     RelatedCourse,
     Requirement,
@@ -33,6 +37,23 @@ from courses.models import (
 def get_live_course(slug: str) -> Course:
     """The one way the pages look a course up: 404 for a missing or retired one."""
     return get_object_or_404(Course.objects.live(), slug=slug)
+
+
+def get_live_course_cached(slug: str) -> Course:
+    """A live course's id, slug and title (an unsaved-looking instance, enough for URLs and
+    headings), kept for a minute: the hot pages need no query to know the course exists."""
+    key = f"courses:course:{slug[:60]}"
+    fields = cache.get(key)
+    if fields is None:
+        course = get_live_course(slug)
+        fields = (course.pk, course.slug, course.title)
+        cache.set(key, fields, CONTENT_CACHE_S)
+    pk, slug, title = fields
+    return Course(pk=pk, slug=slug, title=title)
+
+
+def live_courses() -> list[Course]:
+    return list(Course.objects.live().only("slug", "title").order_by("title"))
 
 
 def _open_quizzes(prefix: str = "quizzes__") -> Q:
@@ -80,7 +101,23 @@ def courses_with_counts() -> list[Course]:
     return courses
 
 
+# Course content changes only when the seeds are imported again (and quizzes or labs are
+# published): pages built from it are kept this long in the cache.
+CONTENT_CACHE_S = 60
+
+
 def course_syllabus(slug: str) -> Course:
+    """`load_course_syllabus`, kept for a minute in the cache: the syllabus page is the most
+    visited page and its dozen queries would repeat for every visitor."""
+    key = f"courses:syllabus:{slug[:60]}"
+    course = cache.get(key)
+    if course is None:
+        course = load_course_syllabus(slug)
+        cache.set(key, course, CONTENT_CACHE_S)
+    return course
+
+
+def load_course_syllabus(slug: str) -> Course:
     """A course with its syllabus and the tables of contents of its sections.
 
     The parts come through `Prefetch(..., to_attr=...)` so each is one query of live rows; the
@@ -134,18 +171,22 @@ def course_syllabus(slug: str) -> Course:
 # --- The Q&A bank ------------------------------------------------------------------------------
 
 QA_PAGE_SIZE = 20
+QUERY_MAX_LENGTH = 200
 
 
 @dataclass(frozen=True)
 class QAFilter:
     topic: str = ""  # a Topic slug, or "" for every topic
     query: str = ""  # what the learner typed in the search box
+    source: int | None = None  # a QACollection id, or None for every collection
 
     @classmethod
     def from_params(cls, params) -> QAFilter:
+        source = params.get("source", "").strip()
         return cls(
             topic=params.get("topic", "").strip()[:50],
-            query=" ".join(params.get("q", "").split())[:200],
+            query=" ".join(params.get("q", "")[: QUERY_MAX_LENGTH * 4].split())[:QUERY_MAX_LENGTH],
+            source=int(source) if source.isdigit() and len(source) < 12 else None,
         )
 
 
@@ -170,58 +211,104 @@ def qa_topics(course: Course) -> list[Topic]:
     )
 
 
-def search_qa_items(course: Course, qa_filter: QAFilter) -> QuerySet[QAItem]:
-    """The course's items that match the filter, ready to show: collection joined, topics and
-    the course's own see-also items prefetched (two queries per page).
+def qa_sources(course: Course) -> list[QACollection]:
+    """The live collections that feed the course, each with `item_count`."""
+    return list(
+        QACollection.objects.live()
+        .filter(courses=course)
+        .annotate(
+            item_count=Count("items", filter=Q(items__retired_at__isnull=True), distinct=True)
+        )
+        .only("id", "title")
+        .order_by("title")
+    )
 
-    On PostgreSQL the search box is Russian full-text search (so "нейронная сеть" finds
-    "нейронных сетей"), ranked; a plain substring match is kept beside it for what the
-    stemmer does not split, like parts of "PyTorch" or "ONNX". Elsewhere it is the substring
-    match alone."""
+
+@dataclass
+class QAResults:
+    """One page of the bank as filtered: `page.object_list` holds ready-to-show items."""
+
+    page: Page
+    terms: search.SearchTerms
+    partial: bool = False  # no item has every word; items with any of them are listed
+
+
+def _filtered_items(course: Course, qa_filter: QAFilter) -> QuerySet[QAItem]:
     items = course_qa_items(course)
     if qa_filter.topic:
         items = items.filter(topics__slug=qa_filter.topic)
-    ordering: list = ["collection__title", "position"]
-    if qa_filter.query:
-        substring = Q(question__icontains=qa_filter.query) | Q(answer__icontains=qa_filter.query)
-        if connection.vendor == "postgresql":
-            from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+    if qa_filter.source is not None:
+        items = items.filter(collection_id=qa_filter.source)
+    return items
 
-            vector = SearchVector("question", weight="A", config="russian") + SearchVector(
-                "answer", weight="B", config="russian"
-            )
-            query = SearchQuery(qa_filter.query, config="russian", search_type="websearch")
-            items = items.annotate(document=vector, rank=SearchRank(vector, query)).filter(
-                Q(document=query) | substring
-            )
-            ordering = ["-rank", *ordering]
-        else:
-            items = items.filter(substring)
+
+def _ready_to_show(course: Course, items: QuerySet[QAItem]) -> QuerySet[QAItem]:
+    """Items with their collection joined, topics and the course's own see-also items
+    prefetched (two queries whatever the number of items)."""
     see_also = (
         course_qa_items(course)
         .select_related("collection")
         .only("id", "question", "collection__title")
         .order_by("collection__title", "position")
     )
-    return (
-        items.select_related("collection")
-        .prefetch_related(
-            Prefetch("topics", Topic.objects.order_by("position", "slug")),
-            Prefetch("see_also", see_also, to_attr="course_see_also"),
-        )
-        .order_by(*ordering)
+    return items.select_related("collection").prefetch_related(
+        Prefetch("topics", Topic.objects.order_by("position", "slug")),
+        Prefetch("see_also", see_also, to_attr="course_see_also"),
     )
 
 
+def qa_results(course: Course, qa_filter: QAFilter, page_number: str | None) -> QAResults:
+    """The page of the course's bank that the filter asks for.
+
+    Without words to search, the bank in its order (collection, then position), paginated in
+    the database. With words, `courses.search` ranks the ids of every match (one query), a page
+    of them is taken, and that page's rows are fetched and put back in rank order."""
+    terms = search.parse_query(qa_filter.query)
+    items = _filtered_items(course, qa_filter)
+    if not terms:
+        ordered = _ready_to_show(course, items).order_by("collection__title", "position")
+        return QAResults(Paginator(ordered, QA_PAGE_SIZE).get_page(page_number), terms)
+    key = (
+        "courses:search:"
+        + hashlib.sha256(
+            repr((course.pk, qa_filter.topic, qa_filter.source, terms.concepts)).encode()
+        ).hexdigest()
+    )
+    found = cache.get(key)
+    if found is None:  # the ranking changes only with the bank: kept for a minute
+        found = search.ranked_ids(items, terms)
+        cache.set(key, found, CONTENT_CACHE_S)
+    page = Paginator(found.ids, QA_PAGE_SIZE).get_page(page_number)
+    # Fetched through the filter again: an item retired since the ranking was cached drops out.
+    rows = {item.pk: item for item in _ready_to_show(course, items.filter(pk__in=page))}
+    page.object_list = [rows[pk] for pk in page.object_list if pk in rows]
+    return QAResults(page, terms, partial=found.partial)
+
+
 def get_course_qa_item(course: Course, item_id: int) -> QAItem:
-    return get_object_or_404(search_qa_items(course, QAFilter()), pk=item_id)
+    return get_object_or_404(_ready_to_show(course, course_qa_items(course)), pk=item_id)
 
 
 # --- The course's reading material ----------------------------------------------------------
 
 
+# The seeds' title of a case's task section (seed vocabulary, like the parsers' headings):
+# the sections up to it set the problem, the ones after it solve it.
+CASE_TASK_TITLE = "задача"
+
+
 def get_case(course: Course, number: int) -> CaseStudy:
     return get_object_or_404(CaseStudy.objects.live(), course=course, number=number)
+
+
+def split_case(case: CaseStudy) -> tuple[list[dict], list[dict]]:
+    """(the sections that set the task, the sections that solve it). A case without a task
+    section hides nothing."""
+    titles = [search.fold(section.get("title", "")).strip() for section in case.sections]
+    for index, title in enumerate(titles):
+        if title.startswith(CASE_TASK_TITLE):
+            return case.sections[: index + 1], case.sections[index + 1 :]
+    return case.sections, []
 
 
 def get_roleplay(course: Course, number: int) -> RolePlay:

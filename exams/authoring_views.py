@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.access import STAFF_ROLES, role_required
 from assessments.models import TicketTheoryQuestion
 from courses.models import Course, Topic
-from courses.queries import QAFilter, search_qa_items
+from courses.queries import QAFilter, qa_results
 from exams import tickets
 from exams.access import (
     get_course_for_staff,
@@ -322,7 +322,8 @@ def bank_search(request: HttpRequest, slug: str) -> HttpResponse:
     query = " ".join(request.GET.get("q", "").split())[:200]
     items, theory = [], []
     if query:
-        items = list(search_qa_items(course, QAFilter(query=query))[:SEARCH_LIMIT])
+        # The bank's own search (word forms, ranking); its first page is plenty here.
+        items = list(qa_results(course, QAFilter(query=query), None).page)[:SEARCH_LIMIT]
         theory = list(
             TicketTheoryQuestion.objects.live()
             .filter(ticket__course=course, question__icontains=query)

@@ -54,7 +54,8 @@ def _site_language():
 @pytest.fixture(autouse=True)
 def _fresh_throttle_counters():
     """Throttle counters (accounts/throttling.py) live in the cache: each test starts at zero,
-    so logging in as alice in one test does not count against her in the next."""
+    so logging in as alice in one test does not count against her in the next; and pages
+    cache content that tests change."""
     from django.core.cache import cache
 
     cache.clear()

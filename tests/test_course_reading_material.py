@@ -36,14 +36,44 @@ def text(body: str) -> str:
     return html.unescape(body)
 
 
-def test_a_case_shows_every_section_with_its_bullets_as_a_list(client):
+def test_a_case_shows_the_task_and_its_solution_only_on_demand(client, ivan):
     case = CaseStudy.objects.get(course__slug="ml-engineer", number=1)
+    titles = [section["title"] for section in case.sections]
+    task_end = titles.index("Задача") + 1
     body = text(client.get("/courses/ml-engineer/cases/1/").content.decode())
     assert f"<h1>{case.title}</h1>" in body
-    for section in case.sections:
-        assert f"<h2>{section['title']}</h2>" in body
+    for title in titles[:task_end]:
+        assert f"<h2>{title}</h2>" in body
+    for section in case.sections[task_end:]:
+        assert f"<h2>{section['title']}</h2>" not in body
+        assert section["text"].splitlines()[0].strip() not in body
     assert "<li>Логи кликов и просмотров товаров (clickstream).</li>" in body
-    assert f"{case.source_file}, строки {case.source_first_line}–{case.source_last_line}" in body
+    assert 'href="?solution=1#case-solution"' in body and 'hx-get="?solution=1"' in body
+    # Asked for: the whole page without JS, the solution alone for htmx.
+    opened = text(client.get("/courses/ml-engineer/cases/1/?solution=1").content.decode())
+    for title in titles:
+        assert f"<h2>{title}</h2>" in opened
+    url = "/courses/ml-engineer/cases/1/?solution=1"
+    fragment = client.get(url, headers={"HX-Request": "true"})
+    fragment = text(fragment.content.decode())
+    assert fragment.lstrip().startswith('<div id="case-solution"') and "<html" not in fragment
+    assert f"<h2>{titles[task_end]}</h2>" in fragment
+    # The seed file and lines are for staff only.
+    source = f"{case.source_file}, строки {case.source_first_line}–{case.source_last_line}"
+    assert source not in body
+    client.force_login(ivan)
+    assert source in text(client.get("/courses/ml-engineer/cases/1/").content.decode())
+
+
+def test_a_case_solution_keeps_its_nested_lists_nested(client):
+    body = text(client.get("/courses/deep-learning/cases/1/?solution=1").content.decode())
+    solution = body[body.index("<h2>Решение</h2>") :]
+    # "1. Проблема: ..." owns "- Признак:" and "- Решение:", which owns its own bullets.
+    first = solution[solution.index("<ol>") :]
+    assert re.match(r"<ol><li>Проблема: Сильный дисбаланс классов<ul><li>Признак: ", first)
+    nested = first[first.index("<li>Решение:") :]
+    assert re.match(r"<li>Решение:<ul><li>Использовать взвешенную функцию потерь", nested)
+    assert "<li>Проблема: Неэффективные аугментации<ul>" in first
 
 
 def test_a_role_play_shows_roles_as_cards_and_stages_as_a_timeline(client):

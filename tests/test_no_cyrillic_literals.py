@@ -21,7 +21,7 @@ EXEMPT: dict[str, str] = {
     "seeds/duplicates.py": "Russian stop words for comparing the seeds' questions",
     "seeds/rows.py": "Cyrillic-to-Latin table for course slugs made from Russian titles",
     "courses/models.py": "Outcome.category stores 'знать'/'уметь' as the seeds spell them",
-    "bench/exam_answer.py": "the Russian answer text a learner types, posted by the benchmark",
+    "bench/web.py": "the Russian answer text a learner types, and searches, sent by the benchmark",
     "labs/labkit/messages.py": "messages of labkit inside the sandbox, where there is no "
     "Django and no catalog (learner-facing, Russian only)",
     "labs/catalog/": "lab statements, starter code and graders written in Russian for learners "
