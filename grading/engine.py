@@ -526,6 +526,11 @@ class _Judging:
                 return Verdict.fail(
                     _("This check was reported twice with different results: not counted.")
                 )
+            if record.state == "error" and is_checked(name):
+                return Verdict.fail(
+                    _("Checking the files your code wrote failed: {error}"),
+                    error=_headline(record.error),
+                )
             if record.state == "error":
                 return Verdict.fail(_("Error when calling: {error}"), error=_headline(record.error))
         try:

@@ -93,6 +93,7 @@ def prepare(draw: Draw) -> Prepared:
         hidden={
             "load": forward(models["load"], x_load),
             "predict": forward(models["predict"], x_check_predict),
+            "predict_visible": forward(models["predict"], x_predict),
             "save": forward(models["save"], x_check),
             "export": forward(models["export"], x_check),
         },
@@ -174,10 +175,13 @@ def _judge_predicted(seen: dict, traced, hidden: dict) -> Verdict:
         return Verdict.fail(_("predict must return a tensor, not {type}."), type=seen.get("type"))
     if seen.get("requires_grad"):
         return Verdict.fail(_("The output of predict requires grad: use torch.no_grad()."))
+    verdict = _compare(seen.get("values"), hidden["predict_visible"], "predict")
+    if not verdict.passed:
+        return verdict
     if isinstance(traced, dict):
         return Verdict.fail(_("predict could not be run on new inputs: {error}"),
                             error=traced.get("error"))  # fmt: skip
-    return _compare(traced, hidden["predict"], "predict")
+    return _compare(traced, hidden["predict"], _("predict on new inputs"))
 
 
 def _judge_onnx_outputs(seen: dict, hidden: dict) -> Verdict:
@@ -196,6 +200,11 @@ def _judge_onnx_outputs(seen: dict, hidden: dict) -> Verdict:
 
 
 def judge(test: str, evidence, hidden: dict) -> Verdict:
+    if test.startswith("onnx_"):
+        seen = evidence[{"onnx_valid": "check:onnx_checker", "onnx_dynamic_batch":
+                         "check:onnx_batch_dim"}.get(test, "check:onnx_outputs")]  # fmt: skip
+        if seen.get("problem") == "missing":
+            return Verdict.fail(_("export_onnx did not write the file it was given."))
     if test == "save_model":
         return _judge_saved(evidence["check:saved_outputs"], hidden)
     if test == "load_model":
