@@ -566,7 +566,8 @@ class _Judging:
                 tests=_TitleList(titles),
             )
         return Verdict.fail(
-            _("Right here, but counts only once these pass: {tests}."), tests=_TitleList(titles)
+            _("Correct on these cases, but counts only once these tests pass: {tests}."),
+            tests=_TitleList(titles),
         )
 
     def _outcome(self, test: Test, verdict: Verdict, records: list) -> TestOutcome:

@@ -17,7 +17,7 @@ import io
 import numpy as np
 from django.utils.translation import gettext_lazy as _
 
-from labs.grader_api import CLAIM, CORE, Draw, Prepared, Test, Verdict
+from labs.grader_api import CLAIM, CORE, Draw, Prepared, Test, Verdict, message
 
 TOLERANCE = 1e-5
 BATCHES = (1, 5)
@@ -192,7 +192,7 @@ def _judge_onnx_outputs(seen: dict, hidden: dict) -> Verdict:
                 _("onnxruntime could not run the model on a batch of {batch}: {error}"),
                 batch=batch, error=result.get("error"),
             )  # fmt: skip
-        what = _("onnxruntime, batch of {batch}").format(batch=batch)
+        what = message(_("onnxruntime, batch of {batch}"), batch=batch)
         verdict = _compare(result, hidden["export"][:batch], what)
         if not verdict.passed:
             return verdict
