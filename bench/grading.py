@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
-import json
 import os
-import random
 import statistics
 import subprocess
 import sys
@@ -32,7 +30,7 @@ OVERHEAD_ROUNDS = 7
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
-class _Check:
+class _PlainObservation:
     def __init__(self, sink: dict, name: str) -> None:
         self.sink, self.name, self.value = sink, name, None
 
@@ -40,19 +38,37 @@ class _Check:
         return self
 
     def __exit__(self, kind, error, tb):
-        self.sink[self.name] = {"error": repr(error)} if error else {"value": self.value}
+        self.sink[self.name] = None if error else _plain(self.value)
         return True
 
 
-class _PlainChecks:
+class _PlainObserve:
+    """The runner's observe() without a sandbox or channel: values kept in a dict."""
+
     def __init__(self) -> None:
         self.observed: dict = {}
 
-    def check(self, name: str) -> _Check:
-        return _Check(self.observed, name)
+    def __call__(self, name: str) -> _PlainObservation:
+        return _PlainObservation(self.observed, name)
 
-    def note(self, **fields) -> None:
-        pass
+    def handoff(self, name: str) -> str:
+        Path("out/handoff").mkdir(parents=True, exist_ok=True)
+        return f"out/handoff/{name}"
+
+
+def _plain(value):
+    import numpy as np
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu().numpy()
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
 
 
 def _module_from(path: Path, name: str):
@@ -63,36 +79,63 @@ def _module_from(path: Path, name: str):
     return module
 
 
+def _with_paths(inputs: dict) -> dict:
+    """Inputs as the runner hands them to a probe: bytes become files, given by path."""
+    given = {}
+    for key, value in inputs.items():
+        if isinstance(value, bytes):
+            path = Path(f"_input_{key}.bin")
+            path.write_bytes(value)
+            given[key] = str(path)
+        else:
+            given[key] = value
+    return given
+
+
 def plain_run(lab, seed: int) -> float:
-    """The lab's probe and judge on its reference solution, in this process: seconds."""
-    judge = lab.judge
-    inputs = judge.make_inputs(random.Random(seed))  # noqa: S311
+    """The lab's probe (and clean check) and judge on its reference solution, in this
+    process, without sandbox: seconds."""
+    from grading.engine import JobFacts
+    from labs.grader_api import Draw, Evidence, Source
+
+    spec = lab.grader
+    reference = (lab.folder / "reference.py").read_text(encoding="utf-8")
     started = time.perf_counter()
+    prepared = spec.prepare(Draw(seed))
     with tempfile.TemporaryDirectory() as folder, contextlib.chdir(folder):
         solution = _module_from(lab.folder / "reference.py", "solution")
         probe = _module_from(lab.folder / "probe.py", "_lab_probe")
-        checks = _PlainChecks()
-        probe.run(solution, checks, json.loads(json.dumps(inputs)))
-        for test in judge.TESTS:
-            if test.name in checks.observed and "value" in checks.observed[test.name]:
-                judge.judge(test.name, checks.observed[test.name]["value"], inputs)
+        observe = _PlainObserve()
+        probe.run(solution, observe, {"device": "cpu", **_with_paths(prepared.inputs)})
+        checked = _PlainObserve()
+        if spec.has_check:
+            check = _module_from(lab.folder / "check.py", "_lab_check")
+            check.run(checked, prepared.check_inputs, "out/handoff")
+        evidence = Evidence(
+            observed=observe.observed,
+            checked=checked.observed,
+            job=JobFacts(cpu_s=0.0, wall_s=0.0, memory_peak_mb=None, limit_hit=None),
+            source=Source(reference),
+        )
+        for test in spec.tests:
+            verdict = spec.judge(test.name, evidence, prepared.hidden)
+            if not verdict.passed:
+                raise RuntimeError(f"plain run of {lab.slug}: {test.name} failed")
     return time.perf_counter() - started
 
 
 def fresh_process_run(lab, seed: int) -> float:
     """The same job files run by a new plain `python` (no sandbox, no warm interpreter): what
     grading without the zygote would cost per job. Seconds."""
-    from grading.engine import RUNNER_PATH
+    from grading.engine import run_step_files
+    from labs.grader_api import Draw
 
-    inputs = lab.judge.make_inputs(random.Random(seed))  # noqa: S311
-    files = {
-        "_runner.py": RUNNER_PATH.read_bytes(),
-        "_lab_probe.py": lab.probe_source,
-        "_inputs.json": json.dumps(inputs).encode(),
-        "solution.py": (lab.folder / "reference.py").read_bytes(),
-    }
+    prepared = lab.grader.prepare(Draw(seed))
+    reference = (lab.folder / "reference.py").read_text(encoding="utf-8")
+    files = run_step_files(lab, {"device": "cpu", **prepared.inputs}, reference)
     with tempfile.TemporaryDirectory() as folder:
         for name, data in files.items():
+            (Path(folder) / name).parent.mkdir(parents=True, exist_ok=True)
             (Path(folder) / name).write_bytes(data)
         started = time.perf_counter()
         subprocess.run(

@@ -308,16 +308,9 @@ def grade_source(
     spec: JudgeSpec = lab.grader
     device = device or ("cuda" if settings.GRADING_DEVICE == "cuda" else "cpu")
     prepared = spec.prepare(Draw(seed))
-    inputs_json, input_files = encode_inputs({"device": device, **prepared.inputs})
     limits = lab_limits(lab)
     job = SandboxJob(
-        files={
-            "_runner.py": RUNNER_PATH.read_bytes(),
-            "_lab_probe.py": lab.probe_source,
-            "_inputs.json": inputs_json,
-            **input_files,
-            "solution.py": source.encode("utf-8"),
-        },
+        files=run_step_files(lab, {"device": device, **prepared.inputs}, source),
         entry="_runner.py",
         limits=limits,
         device=device,
@@ -388,7 +381,34 @@ def run_check(
     """The clean step: the lab's check.py over the handed-off files, in a fresh sandbox where
     no learner code runs and nothing of the learner's can be imported (the files sit in
     ``handoff/``, which is not on the import path, under names the engine has cleaned)."""
-    inputs_json, input_files = encode_inputs(check_inputs)
+    job = SandboxJob(
+        files=check_step_files(lab, check_inputs, handoff),
+        entry="_runner.py",
+        limits=check_limits(lab),
+        device="cpu",
+    )
+    outcome = clean_outcome(run_job(job, zygote))
+    checked = Observations()
+    checked.feed_channel(outcome.channel)
+    return outcome, checked
+
+
+def run_step_files(lab: LabSpec, inputs: dict, source: str) -> dict[str, bytes]:
+    """The files of the run step's job: the runner, the probe, the inputs, the solution."""
+    inputs_json, input_files = encode_inputs(inputs)
+    return {
+        "_runner.py": RUNNER_PATH.read_bytes(),
+        "_lab_probe.py": lab.probe_source,
+        "_inputs.json": inputs_json,
+        **input_files,
+        "solution.py": source.encode("utf-8"),
+    }
+
+
+def check_step_files(lab: LabSpec, inputs: dict, handoff: dict[str, bytes]) -> dict[str, bytes]:
+    """The files of the clean check step's job: the handed-off files under ``handoff/``, the
+    runner, the lab's check.py, its inputs; never a solution."""
+    inputs_json, input_files = encode_inputs(inputs)
     files = {f"{HANDOFF_PREFIX}{name}": data for name, data in handoff.items()}
     files.update(
         {
@@ -398,11 +418,7 @@ def run_check(
             **input_files,
         }
     )
-    job = SandboxJob(files=files, entry="_runner.py", limits=check_limits(lab), device="cpu")
-    outcome = clean_outcome(run_job(job, zygote))
-    checked = Observations()
-    checked.feed_channel(outcome.channel)
-    return outcome, checked
+    return files
 
 
 class _Judging:

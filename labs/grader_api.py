@@ -488,9 +488,9 @@ class Source:
         is reported as a finding too. A missing function is a finding."""
         if self.tree is None:
             return [Finding(name, 0, "syntax error")]
-        if not self.defines(name):
-            return [Finding(name, 0, "not defined")]
         reached, dynamic = self.reachable(name)
+        if not self.defines(name):
+            return sorted(set(dynamic), key=lambda f: f.line) or [Finding(name, 0, "not defined")]
         found: list[Finding] = []
         labels = {label for label, _node in reached}
         for label, node in reached:
