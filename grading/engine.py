@@ -508,6 +508,10 @@ class _Judging:
         verdicts = {}
         for test in self.spec.tests:
             records = {name: run_records[name] for name in test.observations}
+            if outcome.limit_hit == "violation":
+                # The job attacked the sandbox: nothing it did or reported counts.
+                verdicts[test.name] = Verdict(False, limit_message("violation", self.limits))
+                continue
             verdicts[test.name] = self._verdict(test, records, evidence, missing)
         tests = []
         for test in self.spec.tests:
