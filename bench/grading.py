@@ -7,6 +7,9 @@
   plain in-process rate of the same tests.
 - sandbox_overhead_ratio: dl-10-mlops-onnx-pipeline graded through the sandbox over the plain
   in-process run of the same tests (both warm, same inputs).
+- clean_check_step_ms: the cost of dl-10's second, clean sandboxed step alone (grader code
+  over the files the learner's functions wrote), as the worker sees it; baseline: the same
+  check code run in this process without sandbox.
 """
 
 from __future__ import annotations
@@ -92,9 +95,9 @@ def _with_paths(inputs: dict) -> dict:
     return given
 
 
-def plain_run(lab, seed: int) -> float:
+def plain_run(lab, seed: int, timings: dict | None = None) -> float:
     """The lab's probe (and clean check) and judge on its reference solution, in this
-    process, without sandbox: seconds."""
+    process, without sandbox: seconds (``timings["check_s"]``: the check's part)."""
     from grading.engine import JobFacts
     from labs.grader_api import Draw, Evidence, Source
 
@@ -109,8 +112,11 @@ def plain_run(lab, seed: int) -> float:
         probe.run(solution, observe, {"device": "cpu", **_with_paths(prepared.inputs)})
         checked = _PlainObserve()
         if spec.has_check:
+            check_started = time.perf_counter()
             check = _module_from(lab.folder / "check.py", "_lab_check")
             check.run(checked, prepared.check_inputs, "out/handoff")
+            if timings is not None:
+                timings["check_s"] = time.perf_counter() - check_started
         evidence = Evidence(
             observed=observe.observed,
             checked=checked.observed,
@@ -263,13 +269,17 @@ def run() -> dict:
     onnx_spec = load_lab("dl-10-mlops-onnx-pipeline")
     onnx_reference = (onnx_spec.folder / "reference.py").read_text(encoding="utf-8")
     plain_onnx, sandboxed_onnx, fresh_onnx = [], [], []
+    plain_check, sandboxed_check = [], []
     grade_source(onnx_spec, onnx_reference, seed=0)  # warm the zygote and the judge
     plain_run(onnx_spec, 0)
     for seed in range(OVERHEAD_ROUNDS):
-        plain_onnx.append(plain_run(onnx_spec, seed))
+        timings: dict = {}
+        plain_onnx.append(plain_run(onnx_spec, seed, timings))
+        plain_check.append(timings["check_s"])
         started = time.perf_counter()
         result = grade_source(onnx_spec, onnx_reference, seed=seed)
         sandboxed_onnx.append(time.perf_counter() - started)
+        sandboxed_check.append(result.timings["check_s"])
         if result.score != 1.0:
             raise RuntimeError(f"dl-10 reference scored {result.score}")
         if seed < 3:
@@ -308,6 +318,17 @@ def run() -> dict:
             "baseline_unit": "s (plain run)",
             "sandboxed_s": round(statistics.median(sandboxed_onnx), 3),
             "target": "< 1.2",
+            "rounds": OVERHEAD_ROUNDS,
+        },
+        "clean_check_step_ms": {
+            "value": round(statistics.median(sandboxed_check) * 1000, 1),
+            "unit": "ms",
+            "baseline": round(statistics.median(plain_check) * 1000, 1),
+            "baseline_what": "the same check code in this process, without sandbox",
+            "share_of_grade": round(
+                statistics.median(sandboxed_check) / statistics.median(sandboxed_onnx), 3
+            ),
+            "lab": "dl-10-mlops-onnx-pipeline",
             "rounds": OVERHEAD_ROUNDS,
         },
         "sandbox_vs_fresh_process_ratio": {
