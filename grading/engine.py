@@ -433,6 +433,7 @@ class _Judging:
         self.limits = limits
         self.check_limits = check
         self.positions = {test.name: index for index, test in enumerate(spec.tests, start=1)}
+        self._live: dict[str, Verdict] = {}  # verdicts decided while the job runs
 
     def live(self, observed: Observations) -> list[tuple[int, TestOutcome]]:
         """Tests decidable from the channel alone, so far (no files, no check, no job)."""
@@ -440,6 +441,9 @@ class _Judging:
         outcomes: dict[str, TestOutcome] = {}
         for test in self.spec.tests:
             if JOB in test.uses or any(is_checked(name) for name in test.uses):
+                continue
+            if test.name in self._live:
+                verdicts[test.name] = self._live[test.name]
                 continue
             records = {name: observed.record(name, None) for name in test.observations}
             if any(record is None for record in records.values()):
@@ -450,7 +454,9 @@ class _Judging:
                 job=None,
                 source=self.source,
             )
-            verdicts[test.name] = self._verdict(test, records, evidence, None)
+            verdicts[test.name] = self._live[test.name] = self._verdict(
+                test, records, evidence, None
+            )
         for test in self.spec.tests:
             verdict = verdicts.get(test.name)
             if verdict is None:

@@ -85,8 +85,11 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import os
 import random
+import threading
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
@@ -317,6 +320,23 @@ class Prepared:
     check_inputs: dict[str, Any] = field(default_factory=dict)
 
 
+_pool: tuple[int, ThreadPoolExecutor] | None = None
+_pool_lock = threading.Lock()
+
+
+def in_background(function: Callable[..., Any], *args: Any) -> Future:
+    """Start ``function(*args)`` on a thread of this process and return its future.
+
+    For expected values that take a while (a large matrix): started in ``prepare`` and read
+    (``.result()``) in ``judge``, they are computed while the sandbox runs the learner's code
+    instead of after it. NumPy releases the GIL for array work, so this overlaps for real."""
+    global _pool
+    with _pool_lock:
+        if _pool is None or _pool[0] != os.getpid():  # a forked process needs its own threads
+            _pool = (os.getpid(), ThreadPoolExecutor(max_workers=2, thread_name_prefix="judge"))
+        return _pool[1].submit(function, *args)
+
+
 # --- evidence ------------------------------------------------------------------------------
 
 
@@ -392,10 +412,25 @@ class Source:
             self.tree: ast.Module | None = ast.parse(text)
         except (SyntaxError, ValueError):
             self.tree = None
+        self._walks: dict[int, list[ast.AST]] = {}
+        self._loops: dict[str, list[Finding]] = {}
+        self._bindings_cache: dict[str, list[ast.AST]] | None = None
+
+    def _walk(self, node: ast.AST) -> list[ast.AST]:
+        """``ast.walk(node)`` as a list, computed once per node."""
+        nodes = self._walks.get(id(node))
+        if nodes is None:
+            nodes = self._walks[id(node)] = list(ast.walk(node))
+        return nodes
 
     # Module-level bindings (function and class definitions, assignments, imports), wherever
     # they sit at module level (inside if/try/with/for blocks too).
     def _bindings(self) -> dict[str, list[ast.AST]]:
+        if self._bindings_cache is None:
+            self._bindings_cache = self._find_bindings()
+        return self._bindings_cache
+
+    def _find_bindings(self) -> dict[str, list[ast.AST]]:
         bindings: dict[str, list[ast.AST]] = {}
 
         def visit(statements: Iterable[ast.stmt]) -> None:
@@ -405,7 +440,7 @@ class Source:
                 elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
                     targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                     for target in targets:
-                        for name in ast.walk(target):
+                        for name in self._walk(target):
                             if isinstance(name, ast.Name) and node.value is not None:
                                 bindings.setdefault(name.id, []).append(node.value)
                 elif isinstance(node, ast.Import | ast.ImportFrom):
@@ -462,7 +497,7 @@ class Source:
                 )
                 continue
             reached.append((label, node))
-            for inner in ast.walk(node):
+            for inner in self._walk(node):
                 if isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Load):
                     queue.extend((inner.id, bound) for bound in bindings.get(inner.id, []))
                 elif isinstance(inner, ast.Attribute):
@@ -470,7 +505,7 @@ class Source:
         # What can run or rebind code unseen, anywhere in the module (globals()['f'] = ...,
         # setattr(sys.modules[__name__], ...), exec), and `global` rebinding of reached names.
         reached_names = {label.rsplit(".", 1)[-1] for label, _node in reached} | {name}
-        for node in ast.walk(self.tree) if self.tree is not None else ():
+        for node in self._walk(self.tree) if self.tree is not None else ():
             if isinstance(node, ast.Name) and node.id in DYNAMIC_NAMES:
                 dynamic.append(Finding("<module>", node.lineno, node.id))
             elif isinstance(node, ast.Attribute) and node.attr in DYNAMIC_ATTRIBUTES:
@@ -486,6 +521,11 @@ class Source:
         comprehensions, iterating calls (map, filter, np.vectorize, Tensor.apply_...),
         recursion, and anything the source cannot show (exec, globals(), setattr...), which
         is reported as a finding too. A missing function is a finding."""
+        if name not in self._loops:
+            self._loops[name] = self._python_loops(name)
+        return list(self._loops[name])
+
+    def _python_loops(self, name: str) -> list[Finding]:
         if self.tree is None:
             return [Finding(name, 0, "syntax error")]
         reached, dynamic = self.reachable(name)
@@ -494,7 +534,7 @@ class Source:
         found: list[Finding] = []
         labels = {label for label, _node in reached}
         for label, node in reached:
-            for inner in ast.walk(node):
+            for inner in self._walk(node):
                 kind = _loop_kind(inner)
                 if kind:
                     found.append(Finding(label, getattr(inner, "lineno", 0), kind))
@@ -503,7 +543,7 @@ class Source:
                     if called in ITERATING_CALLS:
                         found.append(Finding(label, inner.lineno, called + "()"))
         found.extend(dynamic)
-        recursive = _recursive_labels(reached, labels)
+        recursive = _recursive_labels(reached, labels, self._walk)
         found.extend(Finding(label, line, "recursion") for label, line in recursive)
         return sorted(set(found), key=lambda finding: (finding.line, finding.what))
 
@@ -526,7 +566,9 @@ def _called_name(func: ast.AST) -> str | None:
     return None
 
 
-def _recursive_labels(reached: list[tuple[str, ast.AST]], labels: set[str]) -> list:
+def _recursive_labels(
+    reached: list[tuple[str, ast.AST]], labels: set[str], walk: Callable[[ast.AST], list]
+) -> list:
     """Functions that call themselves, directly or through other reached functions."""
     calls: dict[str, set[str]] = {}
     lines: dict[str, int] = {}
@@ -534,7 +576,7 @@ def _recursive_labels(reached: list[tuple[str, ast.AST]], labels: set[str]) -> l
         short = label.rsplit(".", 1)[-1]
         lines[short] = getattr(node, "lineno", 0)
         targets = calls.setdefault(short, set())
-        for inner in ast.walk(node):
+        for inner in walk(node):
             if isinstance(inner, ast.Call):
                 called = _called_name(inner.func)
                 if called:
