@@ -46,14 +46,15 @@ def _sparse(value) -> dict:
     matrix = value.detach().cpu()
     if not matrix.is_floating_point():
         matrix = matrix.to(torch.float64)
-    nonzero = ~(matrix.abs() <= ZERO)
-    count = int(nonzero.sum())
-    seen["nonzero"] = count
+    nonzero = matrix.abs() <= ZERO
+    nonzero.logical_not_()
+    where = nonzero.nonzero()
+    seen["nonzero"] = count = int(where.shape[0])
     if count <= MAX_NONZERO:
-        where = nonzero.nonzero()
-        seen["rows"] = where[:, 0].to(torch.int32)
-        seen["cols"] = where[:, 1].to(torch.int32)
-        seen["values"] = matrix[nonzero].to(torch.float64)
+        rows, cols = where[:, 0], where[:, 1]
+        seen["rows"] = rows.to(torch.int32)
+        seen["cols"] = cols.to(torch.int32)
+        seen["values"] = matrix[rows, cols].to(torch.float64)
     return seen
 
 
