@@ -201,7 +201,7 @@ def _prepare_heap(megabytes: int = 256) -> None:
         huge = 2 << 20
         if not libc.mallopt(m_mmap_threshold, 32 << 20):
             return
-        libc.mallopt(m_trim_threshold, 1 << 30)
+        libc.mallopt(m_trim_threshold, 256 << 20)
         start = libc.sbrk(0)
         blocks = [libc.malloc(30 << 20) for _ in range(max(1, megabytes // 30))]
         end = libc.sbrk(0)

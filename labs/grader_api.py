@@ -72,6 +72,13 @@ Worked example (a lab whose learner writes ``double(x: Tensor) -> Tensor``)::
         with observe("outputs") as seen:   # an exception in learner code is recorded, not raised
             seen.value = solution.double(torch.from_numpy(inputs["x"]))
 
+Expected values that take a while to compute can be started in ``prepare`` with
+``in_background(function, *args)`` and read with ``.result()`` in ``judge``: they are then
+computed while the sandbox runs. On the probe's side, ``observe.handoff(name)`` gives a path
+for a file that ``check.py`` will get; an observation's value may be any plain data (numbers,
+strings, lists, dicts with string keys, numeric NumPy arrays and tensors); anything else is
+recorded as the observation's error, never passed on.
+
 A lab folder also holds ``lab.toml``, ``statement.md`` (every test, weight and tolerance, in
 Russian), the starter ``solution.py``, ``reference.py`` (scores 1.0 on every draw) and
 ``wrong/*.py`` (each starts with ``# expect-fail: test, ...`` or ``# expect-score: 0``); the
