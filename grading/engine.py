@@ -42,6 +42,7 @@ from grading.sandbox import Limits, SandboxJob, SandboxOutcome, Zygote, run_job
 from grading.text_hygiene import clean_data, clean_line, clean_outcome, clean_text
 from labs.catalog import LabSpec
 from labs.grader_api import (
+    CHECK_PREFIX,
     CLAIM,
     CORE,
     EDGE,
@@ -340,7 +341,7 @@ def grade_source(
         for name, data in outcome.artifacts.items()
         if name.startswith(HANDOFF_PREFIX)
     }
-    if spec.has_check and handoff:
+    if spec.has_check and handoff and outcome.limit_hit != "violation":
         check_outcome, checked = run_check(lab, prepared.check_inputs, handoff, zygote)
     checked_at = time.perf_counter()
     tests = judging.final(observed, outcome, checked, check_outcome)
@@ -478,14 +479,12 @@ class _Judging:
         run_records = {}
         for test in self.spec.tests:
             for name in test.observations:
-                if is_checked(name):
-                    key = name
-                    plain = name.split(":", 1)[1]
-                    run_records[key] = (
-                        checked.record(plain, check_outcome.artifacts) if checked else None
-                    )
-                else:
+                if not is_checked(name):
                     run_records[name] = observed.record(name, files)
+                elif checked is not None:
+                    run_records[name] = checked.record(_unchecked(name), check_outcome.artifacts)
+                else:
+                    run_records[name] = None
         evidence = Evidence(
             observed={
                 n: r.value
@@ -493,7 +492,7 @@ class _Judging:
                 if r is not None and r.state == "value" and not is_checked(n)
             },
             checked={
-                n.split(":", 1)[1]: r.value
+                _unchecked(n): r.value
                 for n, r in run_records.items()
                 if r is not None and r.state == "value" and is_checked(n)
             },
@@ -611,6 +610,11 @@ class _Judging:
             title_i18n=titles,
             message_i18n=messages,
         )
+
+
+def _unchecked(name: str) -> str:
+    """ "check:outputs" -> "outputs": an observation of the clean step by its own name."""
+    return name[len(CHECK_PREFIX) :]
 
 
 class _TitleList:

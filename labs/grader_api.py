@@ -91,7 +91,9 @@ score exactly 0. With a ``check.py`` (``run(observe, inputs, handoff)``), ``Prep
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
+import importlib.util
 import os
 import random
 import threading
@@ -521,6 +523,12 @@ class Source:
                 rebound = sorted(set(node.names) & reached_names)
                 if rebound:
                     dynamic.append(Finding("<module>", node.lineno, "global " + ", ".join(rebound)))
+            elif isinstance(node, ast.Import | ast.ImportFrom):
+                # Code from a module that is no installed library (one the solution writes at
+                # run time, say) is code the source does not show.
+                for module in _imported_modules(node):
+                    if not _installed(module):
+                        dynamic.append(Finding("<module>", node.lineno, f"import {module}"))
         return reached, dynamic
 
     def python_loops(self, name: str) -> list[Finding]:
@@ -553,6 +561,24 @@ class Source:
         recursive = _recursive_labels(reached, labels, self._walk)
         found.extend(Finding(label, line, "recursion") for label, line in recursive)
         return sorted(set(found), key=lambda finding: (finding.line, finding.what))
+
+
+def _imported_modules(node: ast.Import | ast.ImportFrom) -> list[str]:
+    if isinstance(node, ast.ImportFrom):
+        return ["." * node.level + (node.module or "")] if node.level else [node.module or ""]
+    return [alias.name for alias in node.names]
+
+
+@functools.cache
+def _installed(module: str) -> bool:
+    """Whether the top-level package of ``module`` is installed here (found, not imported)."""
+    top = module.split(".")[0]
+    if not top or module.startswith("."):
+        return False
+    try:
+        return importlib.util.find_spec(top) is not None
+    except (ImportError, ValueError):
+        return False
 
 
 def _loop_kind(node: ast.AST) -> str | None:

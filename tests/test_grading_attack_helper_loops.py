@@ -104,6 +104,12 @@ HIDDEN_LOOPS = {
         "globals()['iou_matrix'] = lambda a, b: None\n",
         "globals",
     ),
+    "a_module_written_at_run_time": (
+        VECTOR_IOU
+        + "\nwith open('rows_helper.py', 'w') as f:\n    f.write('def rows(a, b): ...')\n"
+        "from rows_helper import rows as iou_matrix\n",
+        "import rows_helper",
+    ),
     "setattr_on_the_module": (
         VECTOR_IOU + "\nimport sys\ndef iou_matrix(a, b):\n    return _vector_iou(a, b)\n"
         "setattr(sys.modules[__name__], 'iou_matrix', iou_matrix)\n",
@@ -120,7 +126,11 @@ def test_the_source_check_finds_iteration_however_it_is_hidden(name):
 
 
 def test_the_source_check_passes_a_vectorised_solution_with_helpers():
-    source = VECTOR_IOU + "\ndef iou_matrix(a, b):\n    return _vector_iou(a, b)\n"
+    source = (
+        "import math\nimport numpy as np\nfrom torch import nn\n"
+        + VECTOR_IOU
+        + "\ndef iou_matrix(a, b):\n    return _vector_iou(a, b)\n"
+    )
     assert Source(source).python_loops("iou_matrix") == []
 
 
