@@ -17,7 +17,8 @@
 5. The score is the weighted share of passed tests; the status says whether the code ran.
 
 Messages are rendered in every language of ``settings.LANGUAGES``: ``message`` fields hold the
-site's language (Russian), ``*_i18n`` fields hold all of them by language code.
+site's language (Russian); ``messages`` (and a test's ``titles``) hold all of them by
+language code: what services.messages_of stores.
 
 Nothing here touches the database: the Celery task and the `grade` command both call
 ``grade_source`` and store or print its result.
@@ -85,8 +86,8 @@ class TestOutcome:
     message: str  # in the site's language
     duration_s: float | None = None
     kind: str = CORE
-    title_i18n: dict[str, str] = field(default_factory=dict)  # every language, by code
-    message_i18n: dict[str, str] = field(default_factory=dict)
+    titles: dict[str, str] = field(default_factory=dict)  # every language, by code
+    messages: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -101,7 +102,7 @@ class GradeResult:
     duration_s: float = 0.0
     exit_code: int | None = None
     artifacts: dict[str, bytes] = field(default_factory=dict)
-    message_i18n: dict[str, str] = field(default_factory=dict)
+    messages: dict[str, str] = field(default_factory=dict)
     # The run step as the supervisor measured it, and what each step cost the worker (s).
     cpu_s: float | None = None
     timings: dict[str, float] = field(default_factory=dict)
@@ -355,7 +356,7 @@ def grade_source(
         score=score,
         tests=tests,
         message=rendered[settings.LANGUAGE_CODE],
-        message_i18n=rendered,
+        messages=rendered,
         stdout=outcome.stdout,
         stderr=outcome.stderr,
         limit_hit=outcome.limit_hit,
@@ -607,8 +608,8 @@ class _Judging:
             message=messages[settings.LANGUAGE_CODE],
             duration_s=round(sum(durations), 4) if durations else None,
             kind=test.kind,
-            title_i18n=titles,
-            message_i18n=messages,
+            titles=titles,
+            messages=messages,
         )
 
 

@@ -32,7 +32,7 @@ def _test_entry(test) -> dict:
         "name": test.name,
         "weight": test.weight,
         "title": titles.get(settings.LANGUAGE_CODE, test.name),
-        "title_i18n": titles,
+        "titles": titles,
         "kind": test.kind,
     }
 

@@ -94,7 +94,7 @@ def test_gluing_onto_real_records_and_forging_earns_nothing():
     # The real "pairs" record survived the glue: with the forged one beside it, the evidence
     # is void and the verdict says so.
     partial = next(test for test in result.tests if test.name == "partial_overlap")
-    assert "twice" in partial.message_i18n["en"]
+    assert "twice" in partial.messages["en"]
 
 
 def test_junk_written_to_the_channel_cannot_cost_a_correct_solution_its_records():

@@ -48,5 +48,5 @@ def test_a_tensor_that_claims_to_be_a_float_fails_the_type_check_and_only_that()
     result = grade_source(load_lab("dl-07-iou"), ATTACK, seed=9)
     failed = {test.name: test for test in result.tests if not test.passed}
     assert set(failed) == {"python_float"}
-    assert "Python float" in failed["python_float"].message_i18n["en"]
+    assert "Python float" in failed["python_float"].messages["en"]
     assert result.score == pytest.approx(13 / 14, abs=1e-4)

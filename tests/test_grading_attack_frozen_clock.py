@@ -83,7 +83,7 @@ def test_freezing_the_clocks_does_not_hide_a_slow_iou_matrix(source, spent):
     assert result.status == Status.DONE
     assert set(failed) == {"time_budget"}
     assert result.score == pytest.approx(13 / 14, abs=1e-4)
-    message = failed["time_budget"].message_i18n["en"]
+    message = failed["time_budget"].messages["en"]
     assert "limits are 2 s of CPU time and 5 s of real time" in message
     if spent == "cpu":
         assert result.cpu_s > 2.0

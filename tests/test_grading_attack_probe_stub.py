@@ -78,4 +78,4 @@ def test_a_stub_that_replaces_the_probe_and_reports_knowable_answers_scores_zero
     # The real probe still ran (its reference was kept before the solution was imported):
     # the forged record and the real one differ, so the evidence is void, and said so.
     assert "дважды" in pairs.message
-    assert "twice" in pairs.message_i18n["en"]
+    assert "twice" in pairs.messages["en"]

@@ -53,10 +53,10 @@ def assert_clean(text: str) -> None:
 
 
 def texts_of(result) -> list[str]:
-    texts = [result.stdout, result.stderr, result.message, *result.message_i18n.values()]
+    texts = [result.stdout, result.stderr, result.message, *result.messages.values()]
     texts += list(result.artifacts)
     for test in result.tests:
-        texts += [test.message, *test.message_i18n.values(), test.title]
+        texts += [test.message, *test.messages.values(), test.title]
     return texts
 
 

@@ -36,9 +36,9 @@ def test_a_violation_fails_the_run_and_every_unobserved_test(violating_sandbox, 
     assert result.status == Status.FAILED
     assert result.limit_hit == "violation"
     assert result.score == 0
-    assert "sandbox" in result.message_i18n["en"]
+    assert "sandbox" in result.messages["en"]
     assert "песочниц" in result.message
     for test in result.tests:
         assert not test.passed
         assert "песочниц" in test.message, test.name
-        assert "sandbox" in test.message_i18n["en"], test.name
+        assert "sandbox" in test.messages["en"], test.name

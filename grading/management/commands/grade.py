@@ -47,7 +47,7 @@ class Command(BaseCommand):
             data = {
                 key: value
                 for key, value in data.items()
-                if key not in ("message_i18n", "timings", "cpu_s")
+                if key not in ("messages", "timings", "cpu_s")
             }
             self.stdout.write(json.dumps(_clean(data), ensure_ascii=False, indent=2))
             return

@@ -1,8 +1,9 @@
 """Every message of the engine, the grader API and the labs' judges is translated: a result
-carries each verdict in every language of the site (``*_i18n``), whatever language was active
-while it was graded, with the site's language (Russian) in the plain fields; English mode
-shows English. The Python of the grading contract has no Russian literals (GUIDE: ALL
-user-facing text through gettext; lab statements are Russian-only content)."""
+carries each verdict in every language of the site (``messages``, ``titles``), whatever
+language was active while it was graded, with the site's language (Russian) in the plain
+fields; English mode shows English. The Python of the grading contract has no Russian
+literals (GUIDE: ALL user-facing text through gettext; lab statements are Russian-only
+content)."""
 
 import re
 from pathlib import Path
@@ -48,13 +49,13 @@ def test_a_result_carries_every_message_in_every_language_whatever_was_active():
     with translation.override("en"):
         result = grade_source(lab, wrong, seed=2)
     languages = {code for code, _name in settings.LANGUAGES}
-    assert set(result.message_i18n) == languages
-    assert result.message == result.message_i18n[settings.LANGUAGE_CODE]
+    assert set(result.messages) == languages
+    assert result.message == result.messages[settings.LANGUAGE_CODE]
     assert CYRILLIC.search(result.message)
-    assert not CYRILLIC.search(result.message_i18n["en"])
+    assert not CYRILLIC.search(result.messages["en"])
     for test in result.tests:
-        assert set(test.message_i18n) == set(test.title_i18n) == languages
-        assert test.message == test.message_i18n["ru"] and test.title == test.title_i18n["ru"]
-        assert CYRILLIC.search(test.message_i18n["ru"]), test.name
-        assert not CYRILLIC.search(test.message_i18n["en"]), test.name
-        assert not CYRILLIC.search(test.title_i18n["en"]), test.name
+        assert set(test.messages) == set(test.titles) == languages
+        assert test.message == test.messages["ru"] and test.title == test.titles["ru"]
+        assert CYRILLIC.search(test.messages["ru"]), test.name
+        assert not CYRILLIC.search(test.messages["en"]), test.name
+        assert not CYRILLIC.search(test.titles["en"]), test.name
