@@ -19,9 +19,11 @@ NOTHING = "import torch\n\ndef double(x):\n    return torch.zeros_like(x)\n"
 
 
 def example_sources() -> tuple[str, str]:
+    """The literal block after "Worked example ...::": its indented lines."""
     doc = labs.grader_api.__doc__
-    block = doc.split("Worked example", 1)[1].split("::", 1)[1].split("\nA lab folder", 1)[0]
-    judge, probe = textwrap.dedent(block).split("# probe.py")
+    lines = doc.split("Worked example", 1)[1].split("::", 1)[1].splitlines()[1:]
+    end = next(i for i, line in enumerate(lines) if line.strip() and not line.startswith(" "))
+    judge, probe = textwrap.dedent("\n".join(lines[:end])).split("# probe.py")
     return judge, "# probe.py" + probe
 
 
