@@ -26,6 +26,7 @@ Nothing here touches the database: the Celery task and the `grade` command both 
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import re
@@ -164,6 +165,7 @@ class Observations:
     def __init__(self) -> None:
         self.raw: dict[str, list[dict]] = {}
         self.events: dict[str, dict] = {}
+        self._records: dict[tuple[str, bool], Record | None] = {}
 
     def feed_line(self, line: bytes) -> str | None:
         """Take one channel line; the observation's name if it was one."""
@@ -173,6 +175,8 @@ class Observations:
         name, event = record.get("obs"), record.get("event")
         if isinstance(name, str) and name.isidentifier():
             self.raw.setdefault(name, []).append(record)
+            self._records.pop((name, True), None)
+            self._records.pop((name, False), None)
             return name
         if isinstance(event, str):
             self.events.setdefault(event, clean_data(record))
@@ -184,7 +188,13 @@ class Observations:
 
     def record(self, name: str, files: dict[str, bytes] | None) -> Record | None:
         """The observation ``name``; None if never reported, or (``files`` None: while the job
-        runs) if it needs files that only arrive with the outcome."""
+        runs) if it needs files that only arrive with the outcome. Decoded once."""
+        key = (name, files is None)
+        if key not in self._records:
+            self._records[key] = self._record(name, files)
+        return self._records[key]
+
+    def _record(self, name: str, files: dict[str, bytes] | None) -> Record | None:
         records = self.raw.get(name)
         if not records:
             return None
@@ -321,15 +331,12 @@ def grade_source(
     src = Source(source)
     observed = Observations()
     judging = _Judging(spec, prepared.hidden, src, limits, check_limits(lab))
-    heard: set[str] = set()
 
     def on_line(line: bytes) -> None:
         if observed.feed_line(line) is None or on_test is None:
             return
         for position, outcome in judging.live(observed):
-            if outcome.name not in heard:
-                heard.add(outcome.name)
-                on_test(position, outcome)
+            on_test(position, outcome)
 
     prepared_at = time.perf_counter()
     outcome = clean_outcome(run_job(job, zygote, on_channel=on_line))
@@ -436,6 +443,7 @@ class _Judging:
         self.check_limits = check
         self.positions = {test.name: index for index, test in enumerate(spec.tests, start=1)}
         self._live: dict[str, Verdict] = {}  # verdicts decided while the job runs
+        self._emitted: set[str] = set()  # tests already heard by on_test
 
     def live(self, observed: Observations) -> list[tuple[int, TestOutcome]]:
         """Tests decidable from the channel alone, so far (no files, no check, no job)."""
@@ -461,12 +469,13 @@ class _Judging:
             )
         for test in self.spec.tests:
             verdict = verdicts.get(test.name)
-            if verdict is None:
+            if verdict is None or test.name in self._emitted:
                 continue
             gated = self._gate(test, verdict, verdicts, final=False)
             if gated is not None:
                 records = [observed.record(n, None) for n in test.observations]
                 outcomes[test.name] = self._outcome(test, gated, records)
+                self._emitted.add(test.name)
         return [(self.positions[name], outcome) for name, outcome in outcomes.items()]
 
     def final(
@@ -598,7 +607,7 @@ class _Judging:
 
     def _outcome(self, test: Test, verdict: Verdict, records: list) -> TestOutcome:
         durations = [r.duration_s for r in records if r is not None and r.duration_s is not None]
-        titles = _render(Message(test.title, {}))
+        titles = _titles(test)
         messages = _render(verdict.message)
         return TestOutcome(
             name=test.name,
@@ -626,6 +635,12 @@ class _TitleList:
 
     def __format__(self, spec: str) -> str:
         return ", ".join(f"«{title}»" for title in self.titles)
+
+
+@functools.cache
+def _titles(test: Test) -> dict[str, str]:
+    """A test's title in every language (a test is immutable, its title constant)."""
+    return _render(Message(test.title, {}))
 
 
 def _render(msg: Message) -> dict[str, str]:

@@ -46,9 +46,10 @@ def _sparse(value) -> dict:
     matrix = value.detach().cpu()
     if not matrix.is_floating_point():
         matrix = matrix.to(torch.float64)
-    nonzero = matrix.abs() <= ZERO
-    nonzero.logical_not_()
-    where = nonzero.nonzero()
+    where = matrix.nonzero()  # one pass; NaN counts as non-zero
+    if where.shape[0] > MAX_NONZERO:  # tiny values everywhere (an epsilon added): drop them
+        small = matrix.abs() <= ZERO
+        where = small.logical_not_().nonzero()
     seen["nonzero"] = count = int(where.shape[0])
     if count <= MAX_NONZERO:
         rows, cols = where[:, 0], where[:, 1]
