@@ -81,11 +81,11 @@ recorded as the observation's error, never passed on.
 
 A lab folder also holds ``lab.toml``, ``statement.md`` (every test, weight and tolerance, in
 Russian), the starter ``solution.py``, ``reference.py`` (scores 1.0 on every draw) and
-``wrong/*.py`` (each starts with ``# expect-fail: test, ...`` or ``# expect-score: 0``); the
-catalogue tests grade them, and also grade do-nothing versions of the starter, which must
-score exactly 0. With a ``check.py`` (``run(observe, inputs, handoff)``), ``Prepared``'s
-``check_inputs`` go to the clean step only, and tests read its observations as
-``"check:<name>"``.
+``wrong/*.py`` (each starts with ``# expect-fail: test, ...``, and a do-nothing one with
+``# expect-score: 0`` on the next line); the catalogue tests grade them, and also grade
+do-nothing versions of the starter, which must score exactly 0. With a ``check.py``
+(``run(observe, inputs, handoff)``), ``Prepared``'s ``check_inputs`` go to the clean step
+only, and tests read its observations as ``"check:<name>"``.
 """
 
 from __future__ import annotations
