@@ -7,15 +7,16 @@
   plain in-process rate of the same tests.
 - sandbox_overhead_ratio: dl-10-mlops-onnx-pipeline graded through the sandbox over the plain
   in-process run of the same tests (both warm, same inputs).
+- clean_check_step_ms: the cost of dl-10's second, clean sandboxed step alone (grader code
+  over the files the learner's functions wrote), as the worker sees it; baseline: the same
+  check code run in this process without sandbox.
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib.util
-import json
 import os
-import random
 import statistics
 import subprocess
 import sys
@@ -32,7 +33,7 @@ OVERHEAD_ROUNDS = 7
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
-class _Check:
+class _PlainObservation:
     def __init__(self, sink: dict, name: str) -> None:
         self.sink, self.name, self.value = sink, name, None
 
@@ -40,19 +41,37 @@ class _Check:
         return self
 
     def __exit__(self, kind, error, tb):
-        self.sink[self.name] = {"error": repr(error)} if error else {"value": self.value}
+        self.sink[self.name] = None if error else _plain(self.value)
         return True
 
 
-class _PlainChecks:
+class _PlainObserve:
+    """The runner's observe() without a sandbox or channel: values kept in a dict."""
+
     def __init__(self) -> None:
         self.observed: dict = {}
 
-    def check(self, name: str) -> _Check:
-        return _Check(self.observed, name)
+    def __call__(self, name: str) -> _PlainObservation:
+        return _PlainObservation(self.observed, name)
 
-    def note(self, **fields) -> None:
-        pass
+    def handoff(self, name: str) -> str:
+        Path("out/handoff").mkdir(parents=True, exist_ok=True)
+        return f"out/handoff/{name}"
+
+
+def _plain(value):
+    import numpy as np
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu().numpy()
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
 
 
 def _module_from(path: Path, name: str):
@@ -63,36 +82,66 @@ def _module_from(path: Path, name: str):
     return module
 
 
-def plain_run(lab, seed: int) -> float:
-    """The lab's probe and judge on its reference solution, in this process: seconds."""
-    judge = lab.judge
-    inputs = judge.make_inputs(random.Random(seed))  # noqa: S311
+def _with_paths(inputs: dict) -> dict:
+    """Inputs as the runner hands them to a probe: bytes become files, given by path."""
+    given = {}
+    for key, value in inputs.items():
+        if isinstance(value, bytes):
+            path = Path(f"_input_{key}.bin")
+            path.write_bytes(value)
+            given[key] = str(path)
+        else:
+            given[key] = value
+    return given
+
+
+def plain_run(lab, seed: int, timings: dict | None = None) -> float:
+    """The lab's probe (and clean check) and judge on its reference solution, in this
+    process, without sandbox: seconds (``timings["check_s"]``: the check's part)."""
+    from grading.engine import JobFacts
+    from labs.grader_api import Draw, Evidence, Source
+
+    spec = lab.grader
+    reference = (lab.folder / "reference.py").read_text(encoding="utf-8")
     started = time.perf_counter()
+    prepared = spec.prepare(Draw(seed))
     with tempfile.TemporaryDirectory() as folder, contextlib.chdir(folder):
         solution = _module_from(lab.folder / "reference.py", "solution")
         probe = _module_from(lab.folder / "probe.py", "_lab_probe")
-        checks = _PlainChecks()
-        probe.run(solution, checks, json.loads(json.dumps(inputs)))
-        for test in judge.TESTS:
-            if test.name in checks.observed and "value" in checks.observed[test.name]:
-                judge.judge(test.name, checks.observed[test.name]["value"], inputs)
+        observe = _PlainObserve()
+        probe.run(solution, observe, {"device": "cpu", **_with_paths(prepared.inputs)})
+        checked = _PlainObserve()
+        if spec.has_check:
+            check_started = time.perf_counter()
+            check = _module_from(lab.folder / "check.py", "_lab_check")
+            check.run(checked, prepared.check_inputs, "out/handoff")
+            if timings is not None:
+                timings["check_s"] = time.perf_counter() - check_started
+        evidence = Evidence(
+            observed=observe.observed,
+            checked=checked.observed,
+            job=JobFacts(cpu_s=0.0, wall_s=0.0, memory_peak_mb=None, limit_hit=None),
+            source=Source(reference),
+        )
+        for test in spec.tests:
+            verdict = spec.judge(test.name, evidence, prepared.hidden)
+            if not verdict.passed:
+                raise RuntimeError(f"plain run of {lab.slug}: {test.name} failed")
     return time.perf_counter() - started
 
 
 def fresh_process_run(lab, seed: int) -> float:
     """The same job files run by a new plain `python` (no sandbox, no warm interpreter): what
     grading without the zygote would cost per job. Seconds."""
-    from grading.engine import RUNNER_PATH
+    from grading.engine import run_step_files
+    from labs.grader_api import Draw
 
-    inputs = lab.judge.make_inputs(random.Random(seed))  # noqa: S311
-    files = {
-        "_runner.py": RUNNER_PATH.read_bytes(),
-        "_lab_probe.py": lab.probe_source,
-        "_inputs.json": json.dumps(inputs).encode(),
-        "solution.py": (lab.folder / "reference.py").read_bytes(),
-    }
+    prepared = lab.grader.prepare(Draw(seed))
+    reference = (lab.folder / "reference.py").read_text(encoding="utf-8")
+    files = run_step_files(lab, {"device": "cpu", **prepared.inputs}, reference)
     with tempfile.TemporaryDirectory() as folder:
         for name, data in files.items():
+            (Path(folder) / name).parent.mkdir(parents=True, exist_ok=True)
             (Path(folder) / name).write_bytes(data)
         started = time.perf_counter()
         subprocess.run(
@@ -220,13 +269,17 @@ def run() -> dict:
     onnx_spec = load_lab("dl-10-mlops-onnx-pipeline")
     onnx_reference = (onnx_spec.folder / "reference.py").read_text(encoding="utf-8")
     plain_onnx, sandboxed_onnx, fresh_onnx = [], [], []
+    plain_check, sandboxed_check = [], []
     grade_source(onnx_spec, onnx_reference, seed=0)  # warm the zygote and the judge
     plain_run(onnx_spec, 0)
     for seed in range(OVERHEAD_ROUNDS):
-        plain_onnx.append(plain_run(onnx_spec, seed))
+        timings: dict = {}
+        plain_onnx.append(plain_run(onnx_spec, seed, timings))
+        plain_check.append(timings["check_s"])
         started = time.perf_counter()
         result = grade_source(onnx_spec, onnx_reference, seed=seed)
         sandboxed_onnx.append(time.perf_counter() - started)
+        sandboxed_check.append(result.timings["check_s"])
         if result.score != 1.0:
             raise RuntimeError(f"dl-10 reference scored {result.score}")
         if seed < 3:
@@ -265,6 +318,17 @@ def run() -> dict:
             "baseline_unit": "s (plain run)",
             "sandboxed_s": round(statistics.median(sandboxed_onnx), 3),
             "target": "< 1.2",
+            "rounds": OVERHEAD_ROUNDS,
+        },
+        "clean_check_step_ms": {
+            "value": round(statistics.median(sandboxed_check) * 1000, 1),
+            "unit": "ms",
+            "baseline": round(statistics.median(plain_check) * 1000, 1),
+            "baseline_what": "the same check code in this process, without sandbox",
+            "share_of_grade": round(
+                statistics.median(sandboxed_check) / statistics.median(sandboxed_onnx), 3
+            ),
+            "lab": "dl-10-mlops-onnx-pipeline",
             "rounds": OVERHEAD_ROUNDS,
         },
         "sandbox_vs_fresh_process_ratio": {

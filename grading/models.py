@@ -134,6 +134,7 @@ class TestResult(models.Model):
     position = models.PositiveIntegerField()
     name = models.CharField(max_length=100)
     title = models.CharField(max_length=300)
+    titles = models.JSONField(default=dict, blank=True)  # the title by language code
     weight = models.FloatField()
     passed = models.BooleanField()
     message = models.TextField(blank=True)
@@ -151,6 +152,9 @@ class TestResult(models.Model):
 
     def message_in(self, language: str | None) -> str:
         return message_in(self.message, self.messages, language)
+
+    def title_in(self, language: str | None) -> str:
+        return message_in(self.title, self.titles, language)
 
 
 class Artifact(models.Model):

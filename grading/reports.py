@@ -18,8 +18,11 @@ def notebook_report_html(submission: Submission) -> str:
     except Exception:  # an unreadable notebook was refused at submission; be safe anyway
         notebook = new_notebook()
     language = translation.get_language()
+    # Words, not emoji alone: a machine without an emoji font shows two identical boxes.
+    passed = _("✓ passed")
+    failed = _("✗ failed")
     rows = "\n".join(
-        f"| {'✅' if r.passed else '❌'} | {_cell(r.title)} | {r.weight:g} "
+        f"| {passed if r.passed else failed} | {_cell(r.title_in(language))} | {r.weight:g} "
         f"| {_cell(r.message_in(language))} |"
         for r in submission.results.all()
     )
@@ -31,7 +34,7 @@ def notebook_report_html(submission: Submission) -> str:
         f"# {heading}\n\n"
         f"**{status}:** {submission.get_status_display()} · **{score_label}:** {score}\n\n"
         f"{_cell(submission.message_in(language))}\n\n"
-        f"| | {columns} |\n|---|---|---|---|\n" + rows
+        f"| {_('Result')} | {columns} |\n|---|---|---|---|\n" + rows
     )
     notebook.cells.insert(0, new_markdown_cell(summary))
     exporter = HTMLExporter(template_name="classic")

@@ -396,6 +396,7 @@ def test_fields(position: int, test: TestOutcome) -> dict:
     return {
         "position": position,
         "title": test.title,
+        "titles": {code: text for code, text in getattr(test, "titles", {}).items() if text},
         "weight": test.weight,
         "passed": test.passed,
         "message": test.message,

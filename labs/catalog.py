@@ -9,7 +9,11 @@ A lab folder holds:
   shared/specs/labs.md, the limits and every threshold the judge applies);
 - ``solution.py``: the starter file learners begin from;
 - ``probe.py``: runs inside the sandbox next to the submission and records observations;
-- ``judge.py``: trusted, runs in the worker, turns observations into per-test verdicts;
+- ``check.py`` (optional): grader code that a second, clean sandbox runs over the files the
+  probe handed off (ONNX exports, state_dicts), with no learner code;
+- ``judge.py``: trusted, runs in the worker, draws the inputs and decides each test; the
+  contract of probe, check and judge is in labs/grader_api.py, and a judge that breaks it is
+  refused here (a CatalogError names the folder and the rule);
 - ``reference.py``: a solution that scores 100%; ``wrong/*.py``: solutions that must fail the
   tests named in their first line (``# expect-fail: test_a, test_b``). Neither is shown to
   learners; the tests grade both through the real sandbox.
@@ -27,7 +31,7 @@ from types import ModuleType
 
 from django.conf import settings
 
-from labs.grader_api import Test
+from labs.grader_api import JudgeSpec, LabDefinitionError, Test, validate_judge
 
 DEVICES = ("cpu", "gpu")
 # The limits a lab may set (the sandbox's Limits fields); grading turns them into Limits.
@@ -52,6 +56,7 @@ class LabSpec:
     limits: dict[str, float] = field(default_factory=dict)
     topics: tuple[str, ...] = ()  # topic slugs of seeds/topic_rules.toml
     judge_version: int = 1
+    check_limits: dict[str, float] = field(default_factory=dict)  # the clean check step's
 
     @property
     def statement(self) -> str:
@@ -65,13 +70,31 @@ class LabSpec:
     def probe_source(self) -> bytes:
         return (self.folder / "probe.py").read_bytes()
 
+    @property
+    def check_source(self) -> bytes:
+        return (self.folder / "check.py").read_bytes()
+
     @cached_property
     def judge(self) -> ModuleType:
         return _import_file(f"lab_judge_{self.slug.replace('-', '_')}", self.folder / "judge.py")
 
+    @cached_property
+    def grader(self) -> JudgeSpec:
+        try:
+            module = self.judge
+        except Exception as error:  # any failure to load it refuses the lab, with its reason
+            raise CatalogError(
+                f"labs/catalog/{self.slug}/judge.py cannot be loaded: "
+                f"{type(error).__name__}: {error}"
+            ) from None
+        try:
+            return validate_judge(module, has_check=(self.folder / "check.py").exists())
+        except LabDefinitionError as error:
+            raise CatalogError(f"labs/catalog/{self.slug}/judge.py: {error}") from None
+
     @property
     def tests(self) -> list[Test]:
-        return list(self.judge.TESTS)
+        return list(self.grader.tests)
 
     def content_hash(self) -> str:
         digest = hashlib.sha256()
@@ -113,22 +136,15 @@ def load_lab_folder(folder: Path) -> LabSpec:
             raise CatalogError(f"{where}/lab.toml: {required!r} is missing")
     if data["device"] not in DEVICES:
         raise CatalogError(f"{where}/lab.toml: device must be one of {DEVICES}")
-    limits = data.get("limits", {})
-    unknown = set(limits) - LIMIT_NAMES
-    if unknown:
-        raise CatalogError(f"{where}/lab.toml: unknown limits {sorted(unknown)}")
-    bad = [
-        name for name, value in limits.items() if not isinstance(value, int | float) or value <= 0
-    ]
-    if bad:
-        raise CatalogError(f"{where}/lab.toml: limits must be positive numbers: {bad}")
+    limits = _limits(data, "limits", where)
+    check_limits = _limits(data, "check_limits", where)
     judge_version = data.get("judge_version", 1)
     if type(judge_version) is not int or judge_version < 1:
         raise CatalogError(f"{where}/lab.toml: judge_version must be a positive integer")
     for name in ("statement.md", "solution.py", "probe.py", "judge.py", "reference.py"):
         if not (folder / name).exists():
             raise CatalogError(f"{where}: {name} is missing")
-    return LabSpec(
+    spec = LabSpec(
         slug=folder.name,
         title=data["title"],
         course_slug=data["course"],
@@ -138,7 +154,23 @@ def load_lab_folder(folder: Path) -> LabSpec:
         folder=folder,
         topics=tuple(data.get("topics", ())),
         judge_version=judge_version,
+        check_limits=check_limits,
     )
+    spec.grader  # noqa: B018 - a judge that breaks the grading contract is refused at load
+    return spec
+
+
+def _limits(data: dict, table: str, where: str) -> dict[str, float]:
+    limits = data.get(table, {})
+    unknown = set(limits) - LIMIT_NAMES
+    if unknown:
+        raise CatalogError(f"{where}/lab.toml: unknown {table} {sorted(unknown)}")
+    bad = [
+        name for name, value in limits.items() if not isinstance(value, int | float) or value <= 0
+    ]
+    if bad:
+        raise CatalogError(f"{where}/lab.toml: {table} must be positive numbers: {bad}")
+    return limits
 
 
 def _import_file(name: str, path: Path) -> ModuleType:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from courses.models import Course, Topic
 from labs.catalog import LabSpec, load_catalog
@@ -19,6 +20,21 @@ class SyncReport:
     unchanged: list[str] = field(default_factory=list)
     retired: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+
+
+def _test_entry(test) -> dict:
+    """A test as stored with the lab: its title in the site's language and in every one."""
+    titles = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            titles[code] = str(test.title)
+    return {
+        "name": test.name,
+        "weight": test.weight,
+        "title": titles.get(settings.LANGUAGE_CODE, test.name),
+        "titles": titles,
+        "kind": test.kind,
+    }
 
 
 @transaction.atomic
@@ -42,7 +58,7 @@ def sync_labs(specs: list[LabSpec] | None = None) -> SyncReport:
             "statement": spec.statement,
             "starter_code": spec.starter_code,
             "limits": spec.limits,
-            "tests": [{"name": t.name, "weight": t.weight, "title": t.title} for t in spec.tests],
+            "tests": [_test_entry(test) for test in spec.tests],
             "judge_version": spec.judge_version,
             "catalog_hash": spec.content_hash(),
             "retired_at": None,

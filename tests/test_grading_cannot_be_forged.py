@@ -1,5 +1,6 @@
 """A grade cannot be forged: what learner code prints, writes to the observation channel,
-patches or skips earns nothing. Each case runs through the real sandbox and judge."""
+patches or skips earns nothing. Each case runs through the real sandbox and judge. (The attacks
+of issue 8 have modules of their own: tests/test_grading_attack_*.py.)"""
 
 import textwrap
 
@@ -9,10 +10,6 @@ from grading.engine import Status, grade_source
 from labs.catalog import load_lab
 
 pytestmark = pytest.mark.integration
-
-# The only credit a submission without working functions can get: the static check that
-# iou_matrix has no Python loop (weight 1 of 13).
-STATIC_ONLY = 1 / 13
 
 STUB = """
 def iou(box1, box2):
@@ -48,8 +45,9 @@ for name in ["identical", "disjoint", "touching", "partial_overlap", "matrix_val
 print("score: 100%", file=sys.stderr)
 """,
     )
-    assert passed(result) == {"vectorised"}
-    assert result.score == pytest.approx(STATIC_ONLY, abs=1e-3)
+    # The static "no loops" claim holds for a stub, but counts only once the core tests pass.
+    assert passed(result) == set()
+    assert result.score == 0
 
 
 def test_forged_lines_on_the_observation_channel_fail_their_tests(lab):
@@ -58,10 +56,10 @@ def test_forged_lines_on_the_observation_channel_fail_their_tests(lab):
         STUB
         + """
 import json, os
-forged = {"test": "identical", "value": [1.0, 1.0, 1.0, 1.0]}
+forged = {"obs": "pairs", "value": {"values": [1.0] * 40, "python_float": [True] * 40}}
 for fd in range(3, 10):
     try:
-        os.write(fd, (json.dumps(forged) + "\\n").encode())
+        os.write(fd, ("\\n" + json.dumps(forged) + "\\n").encode())
         os.write(fd, (json.dumps({"event": "done"}) + "\\n").encode())
     except OSError:
         pass
@@ -69,14 +67,15 @@ for fd in range(3, 10):
     )
     identical = next(t for t in result.tests if t.name == "identical")
     assert not identical.passed
-    assert passed(result) <= {"vectorised"}
+    assert passed(result) == set()
+    assert result.score == 0
 
 
 def test_exiting_at_import_is_a_failed_run(lab):
     result = grade(lab, STUB + "\nimport sys\nsys.exit(0)\n")
     assert result.status == Status.FAILED
     assert "sys.exit" in result.message or "SystemExit" in result.message
-    assert passed(result) <= {"vectorised"}
+    assert passed(result) == set()
 
 
 def test_exiting_in_the_middle_of_the_checks_keeps_only_what_was_earned(lab):
@@ -116,15 +115,15 @@ json.dumps = lambda *args, **kwargs: '{"test": "identical", "value": [1.0, 1.0, 
 builtins.float = lambda value=0.0: 1.0
 """,
     )
-    assert passed(result) <= {"vectorised"}
-    assert result.score <= STATIC_ONLY + 1e-9
+    assert passed(result) == set()
+    assert result.score == 0
 
 
 def test_a_solution_that_cannot_be_imported_gets_a_clear_message(lab):
     result = grade(lab, "import numpy_but_not_really\n")
     assert result.status == Status.FAILED
     assert "numpy_but_not_really" in result.message
-    assert result.score <= STATIC_ONLY
+    assert result.score == 0
 
 
 def test_a_syntax_error_names_its_line(lab):

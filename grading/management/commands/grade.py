@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from grading.engine import grade_source
 from grading.submissions_io import SubmissionRejected, read_submission_file
+from grading.text_hygiene import clean_line, clean_text
 from labs.catalog import CatalogError, load_lab
 
 
@@ -36,18 +37,36 @@ class Command(BaseCommand):
                 return
             raise CommandError(str(error)) from None
         result = grade_source(lab, source, seed=seed)
+        # The engine cleaned every text of the job already; what reaches the terminal is
+        # cleaned once more here, so that no escape sequence of a job can reach it.
         if as_json:
             data = result.as_json()
             data["tests"] = [
                 {k: t[k] for k in ("name", "weight", "passed", "message")} for t in data["tests"]
             ]
-            self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
+            data = {
+                key: value
+                for key, value in data.items()
+                if key not in ("messages", "timings", "cpu_s")
+            }
+            self.stdout.write(json.dumps(_clean(data), ensure_ascii=False, indent=2))
             return
         self.stdout.write(
-            f"{lab.slug}: {result.status}, score {result.score:.0%} — {result.message}"
+            clean_line(f"{lab.slug}: {result.status}, score {result.score:.0%} — {result.message}")
         )
         for test in result.tests:
             mark = "PASS" if test.passed else "FAIL"
-            self.stdout.write(f"  {mark} {test.name} (×{test.weight:g}): {test.message}")
+            line = f"{mark} {test.name} (×{test.weight:g}): {test.message}"
+            self.stdout.write("  " + clean_line(line))
         if result.stderr.strip():
-            self.stdout.write("stderr:\n" + result.stderr[-2000:])
+            self.stdout.write("stderr:\n" + clean_text(result.stderr[-2000:]))
+
+
+def _clean(value):
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, list):
+        return [_clean(item) for item in value]
+    if isinstance(value, dict):
+        return {clean_line(key): _clean(item) for key, item in value.items()}
+    return value

@@ -4,6 +4,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from grading.sandbox import Limits, SandboxJob, run_job_fresh
+from grading.text_hygiene import clean_outcome
 
 
 class Command(BaseCommand):
@@ -21,6 +22,9 @@ class Command(BaseCommand):
         # A fresh interpreter: one run does not pay for warming up a zygote it won't reuse.
         outcome = run_job_fresh(SandboxJob(files={"main.py": data}, entry="main.py",
                                            limits=Limits()))  # fmt: skip
+        # What the job printed may hold escape sequences or undecodable bytes: cleaned before
+        # it reaches the terminal or the JSON.
+        outcome = clean_outcome(outcome)
         report = {
             "exit_code": outcome.exit_code,
             "signal": outcome.signal,

@@ -1,12 +1,30 @@
-"""Runs inside the sandbox: builds the grader's own model from a seed, passes it through the
-learner's pipeline functions and records outputs. Expected outputs are computed by the judge,
-outside, from the same seed."""
+"""Runs inside the sandbox, next to the learner's code: builds the grader's models from the
+weights it is given (drawn per job outside, a different model for each function), passes them
+through the learner's pipeline functions and records what comes back. What save_model and
+export_onnx write, and predict traced into an ONNX graph, are handed off to check.py,
+which runs them in a clean sandbox on inputs that never enter this one; the expected outputs
+are computed by the judge, outside."""
 
-import numpy as np
-import onnx
-import onnxruntime
+import warnings
+
 import torch
 from torch import nn
+
+_isinstance = isinstance
+_module = nn.Module
+_tensor = torch.Tensor
+
+
+class _Predict(nn.Module):
+    """The learner's predict around one model, for tracing."""
+
+    def __init__(self, predict, model) -> None:
+        super().__init__()
+        self.predict = predict
+        self.model = model
+
+    def forward(self, x):
+        return self.predict(self.model, x)
 
 
 class GraderNet(nn.Module):
@@ -20,64 +38,64 @@ class GraderNet(nn.Module):
         return self.net(x)
 
 
-def build_model(seed: int) -> GraderNet:
-    """The grader's model: seeded weights and non-trivial BatchNorm statistics."""
-    generator = torch.Generator().manual_seed(seed)
-    torch.manual_seed(seed)
+def build(weights: dict) -> GraderNet:
+    """The grader's model with the given weights and BatchNorm statistics."""
     model = GraderNet()
-    norm = model.net[1]
-    norm.running_mean.copy_(torch.randn(16, generator=generator))
-    norm.running_var.copy_(torch.rand(16, generator=generator) + 0.5)
+    model.load_state_dict({key: torch.from_numpy(value) for key, value in weights.items()})
     return model
 
 
-def _rows(tensor):
-    return tensor.detach().cpu().double().tolist()
+def _outputs(value) -> dict:
+    if not _isinstance(value, _tensor):
+        return {"tensor": False, "type": type(value).__name__}
+    return {
+        "tensor": True,
+        "values": value.detach().cpu().to(torch.float64).tolist(),
+        "requires_grad": bool(value.requires_grad),
+    }
 
 
-def run(solution, checks, inputs):
-    # A fresh model for each check: learner code may change the one it is given (a forward
-    # pass in train mode moves BatchNorm statistics), which must not spill into other checks.
-    seed = inputs["seed"]
-    x = torch.tensor(inputs["x"], dtype=torch.float32)
+def run(solution, observe, inputs):
+    # A fresh model for each function: learner code may change the one it is given (a
+    # forward pass in train mode moves BatchNorm statistics).
+    models = inputs["models"]
 
-    model = build_model(seed)
-    with checks.check("save_load_roundtrip") as check:
-        solution.save_model(model, "model.pt")
-        loaded = solution.load_model("model.pt", GraderNet)
-        loaded.eval()
-        with torch.no_grad():
-            check.value = _rows(loaded(x))
+    with observe("saved") as seen:
+        solution.save_model(build(models["save"]), observe.handoff("saved.pt"))
+        seen.value = True
 
-    with checks.check("state_dict_file") as check:
-        saved = torch.load("model.pt", weights_only=True, map_location="cpu")
-        check.value = {
-            "is_dict": isinstance(saved, dict),
-            "tensors": isinstance(saved, dict)
-            and all(isinstance(v, torch.Tensor) for v in saved.values()),
-            "keys": sorted(saved) if isinstance(saved, dict) else [],
-        }
+    with observe("loaded") as seen:
+        loaded = solution.load_model(inputs["load_file"], GraderNet)
+        if not _isinstance(loaded, _module):
+            seen.value = {"module": False, "type": type(loaded).__name__}
+        else:
+            loaded.eval()
+            with torch.no_grad():
+                seen.value = {
+                    "module": True,
+                    **_outputs(loaded(torch.from_numpy(inputs["x_load"]))),
+                }
 
-    with checks.check("predict") as check:
-        model = build_model(seed)
-        model.train()
-        output = solution.predict(model, x)
-        check.value = {"values": _rows(output), "requires_grad": bool(output.requires_grad)}
+    x_predict = torch.from_numpy(inputs["x_predict"])
+    with observe("predicted") as seen:
+        model = build(models["predict"])
+        model.train()  # predict must switch it to evaluation itself
+        seen.value = _outputs(solution.predict(model, x_predict))
+        # What predict does, traced into a graph that the clean step runs on inputs only it
+        # has (same batch size: a traced graph may have the batch size built in).
+        model = build(models["predict"]).train()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                _Predict(solution.predict, model),
+                (x_predict,),
+                observe.handoff("predict.onnx"),
+                input_names=["x"],
+                dynamo=False,
+            )
 
-    model = build_model(seed).eval()
-    with checks.check("onnx_valid") as check:
-        solution.export_onnx(model, "model.onnx", x[:2].clone())
-        onnx.checker.check_model("model.onnx")
-        check.value = True
-
-    with checks.check("onnx_dynamic_batch") as check:
-        graph = onnx.load("model.onnx").graph
-        dim = graph.input[0].type.tensor_type.shape.dim[0]
-        check.value = {"dim_param": dim.dim_param, "dim_value": dim.dim_value}
-
-    with checks.check("onnx_matches_torch") as check:
-        session = onnxruntime.InferenceSession("model.onnx", providers=["CPUExecutionProvider"])
-        name = session.get_inputs()[0].name
-        check.value = {
-            str(n): np.asarray(session.run(None, {name: x[:n].numpy()})[0]).tolist() for n in (1, 5)
-        }
+    with observe("exported") as seen:
+        model = build(models["export"]).eval()
+        example = torch.from_numpy(inputs["x_example"])
+        solution.export_onnx(model, observe.handoff("model.onnx"), example)
+        seen.value = True

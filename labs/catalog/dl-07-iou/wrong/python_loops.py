@@ -1,4 +1,4 @@
-# expect-fail: vectorised, large_matrix
+# expect-fail: vectorised, python_float, large_matrix, time_budget
 import torch
 
 

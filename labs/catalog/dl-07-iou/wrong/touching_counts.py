@@ -1,4 +1,5 @@
-# expect-fail: touching, containment, partial_overlap, python_float, zero_area, matrix_values, large_matrix
+# expect-fail: identical, disjoint, touching, containment, partial_overlap, python_float, zero_area, matrix_values, vectorised, large_matrix, time_budget
+# expect-score: 0
 # Pixel-style "+1" areas: wrong for continuous coordinates.
 import torch
 

@@ -1,4 +1,4 @@
-# expect-fail: onnx_dynamic_batch, onnx_matches_torch
+# expect-fail: onnx_valid, onnx_dynamic_batch, onnx_matches_torch
 import torch
 
 

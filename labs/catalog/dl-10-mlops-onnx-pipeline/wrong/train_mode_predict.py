@@ -1,4 +1,4 @@
-# expect-fail: predict
+# expect-fail: predict, onnx_valid, onnx_dynamic_batch
 import torch
 
 
