@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from core.launcher import (
     LaunchError,
     RunLock,
+    allow_grading_without_cgroup_if_missing,
     check_port_free,
     check_services,
     child_commands,
@@ -37,18 +38,7 @@ class Command(BaseCommand):
             prepare_data(say)
         except LaunchError as error:
             raise CommandError(str(error)) from None
-        if not settings.PRODUCTION and not settings.SANDBOX_ALLOW_NO_CGROUP:
-            from grading.sandbox.cgroups import find_layout
-
-            layout, reason = find_layout()
-            if layout is None:
-                # The embedded development start only: the worker below inherits it.
-                os.environ["SANDBOX_ALLOW_NO_CGROUP"] = "true"
-                say(self.style.WARNING(
-                    f"No usable cgroup on this machine ({reason}). The development worker "
-                    "grades without whole-job memory and CPU limits (SANDBOX_ALLOW_NO_CGROUP="
-                    "true); a production worker refuses to."
-                ))  # fmt: skip
+        allow_grading_without_cgroup_if_missing(lambda line: say(self.style.WARNING(line)))
         say(self.style.SUCCESS(f"The site is at http://{host}:{port}/ (Ctrl-C stops it)"))
         code = supervise(child_commands(host, port), say)
         if code:
