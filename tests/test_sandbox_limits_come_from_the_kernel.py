@@ -74,3 +74,17 @@ def test_output_that_looks_like_a_limit_is_just_output():
         """
     )
     assert outcome.exit_code == 0 and outcome.limit_hit is None
+
+
+def test_a_report_cut_short_reads_as_no_report_not_as_a_sandbox_failure():
+    # The init may be killed at the wall limit while it writes its report.
+    from grading.sandbox.child import LEARNER_STARTED
+    from grading.sandbox.protocol import _frame
+    from grading.sandbox.supervisor import _read_result
+
+    whole = _frame({"status": 0, "artifacts": [["a", 3]]}, [b"abc"])
+    assert _read_result(LEARNER_STARTED + whole) == (True, {"status": 0, "artifacts": [["a", 3]]},
+                                                      {"a": b"abc"})  # fmt: skip
+    for cut in range(len(whole)):
+        assert _read_result(LEARNER_STARTED + whole[:cut]) == (True, {}, {}), cut
+    assert _read_result(b"") == (False, {}, {})

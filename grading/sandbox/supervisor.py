@@ -402,6 +402,9 @@ def _read_result(data: bytes) -> tuple[bool, dict, dict[str, bytes]]:
         data = data[1:]
     try:
         header, artifacts = child.decode_result(data)
+        sizes = [size for _, size in header.get("artifacts", [])]
+        if sizes != [len(blob) for blob in artifacts.values()]:
+            raise ValueError("the report was cut short")
     except (ValueError, KeyError, TypeError, IndexError, struct.error):
         header, artifacts = {}, {}
     return started, header, artifacts
