@@ -153,7 +153,9 @@ def test_the_init_has_no_signal_handler_and_is_out_of_the_jobs_reach():
     # may not signal the init anyway.
     glibc_internal = (1 << 31) | (1 << 32)
     assert result["init_caught"] & ~glibc_internal == 0
-    assert result["init_ignored"] == 1 << (signal.SIGPIPE - 1)
+    # SIGPIPE only (a signal that the worker ignored is inherited as ignored through exec;
+    # for 32 and 33, which Python cannot reset, that is harmless).
+    assert result["init_ignored"] & ~glibc_internal == 1 << (signal.SIGPIPE - 1)
     # Root outside, so unmapped (the overflow uid) in the job's user namespace: never the job's.
     assert result["init_uid"] != result["my_uid"]
     assert result["same_session"] is False and result["same_group"] is False
