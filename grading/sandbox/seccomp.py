@@ -72,8 +72,12 @@ import ctypes
 import errno
 import os
 import platform
+from typing import TYPE_CHECKING
 
 from . import syscalls
+
+if TYPE_CHECKING:
+    import pyseccomp
 
 # x86-64 numbers (asm/unistd_64.h): libseccomp's own table may predate the newest calls, and
 # the filter is for x86-64 only (``install`` refuses elsewhere).
@@ -212,8 +216,10 @@ LOW32 = 0xFFFFFFFF
 _program: bytes | None = None
 
 
-def _low32_not(filter_, action: int, name: str, index: int, value: int) -> None:
-    """Add rules giving ``action`` to ``name`` whenever the low 32 bits of argument ``index``
+def _low32_not(
+    filter_: pyseccomp.SyscallFilter, action: int, number: int, index: int, value: int
+) -> None:
+    """Add rules giving ``action`` to call ``number`` whenever the low 32 bits of argument ``index``
     differ from ``value``: libseccomp has no "not equal under a mask", and an unconditional
     rule next to a conditional one for the same call would override it, so the complement is
     spelled out bit by bit (one rule per bit that differs from ``value``)."""
@@ -221,11 +227,12 @@ def _low32_not(filter_, action: int, name: str, index: int, value: int) -> None:
 
     for bit in range(32):
         mask = 1 << bit
-        filter_.add_rule(action, name, sc.Arg(index, sc.MASKED_EQ, mask, (value & mask) ^ mask))
+        filter_.add_rule(action, number, sc.Arg(index, sc.MASKED_EQ, mask, (value & mask) ^ mask))
 
 
-def build_filter():  # -> pyseccomp.SyscallFilter (imported lazily: zygote and tests only)
-    """The filter as a libseccomp context; exposed for tests (``export_pfc`` shows it)."""
+def build_filter() -> pyseccomp.SyscallFilter:
+    """The filter as a libseccomp context; exposed for tests (``export_pfc`` shows it).
+    pyseccomp is imported here only: the web process imports this module without it."""
     import pyseccomp as sc
 
     eperm, enosys = sc.ERRNO(errno.EPERM), sc.ERRNO(errno.ENOSYS)
