@@ -18,8 +18,9 @@ it, by these layers, each enough on its own for the attacks named:
   MemoryError), ptrace, /proc/1/mem, process_vm_writev, setpriority, sched_setaffinity...
   It is also not dumpable, so /proc/1/* stays root's.
 * Seccomp. The learner's filter kills a process that aims a signal, prlimit, ptrace,
-  process_vm_* or pidfd_open at pid 1 (see seccomp.py); the init reaps it and reports the
-  SIGSYS death as a violation.
+  process_vm_* or pidfd_open at pid 1 (see seccomp.py); the init reports each SIGSYS death it
+  reaps (the learner's process, and every orphan) as a violation. A process that the job's
+  own code reaps is not seen by the init: the attack failed all the same, only unreported.
 * Nothing left to attack. When the learner's process ends, the init kills every other
   process of the namespace (``kill(-1, SIGKILL)``) and reaps them all before it touches
   anything the job wrote; then it raises the job's memory limit by a margin of its own (files
