@@ -70,12 +70,13 @@ def test_allowed_for_development_it_grades_on_the_fallback_and_warns_at_start(
     python_without_cgroups, caplog
 ):
     caplog.set_level(logging.WARNING, logger=zygote.__name__)
+    before = zygote._allow_no_cgroup_default
     configure(allow_no_cgroup=True)
     try:
         with Zygote(preload=(), python=python_without_cgroups) as sandbox:
             outcome = sandbox.run(SandboxJob(files={"m.py": b"print(6 * 7)"}, entry="m.py"))
     finally:
-        configure(allow_no_cgroup=False)
+        configure(allow_no_cgroup=before)
     assert outcome.ok and outcome.stdout == "42\n", outcome.stderr
     assert outcome.memory_peak_mb is None  # no cgroup measured it
     assert "SANDBOX WITHOUT CGROUPS" in caplog.text and "no usable cgroup" in caplog.text
@@ -95,7 +96,10 @@ def test_production_refuses_the_setting():
 
 
 def test_make_run_turns_the_fallback_on_only_where_cgroups_are_missing(monkeypatch, settings):
-    monkeypatch.delenv("SANDBOX_ALLOW_NO_CGROUP", raising=False)
+    # The function sets os.environ itself (for the worker it starts): let monkeypatch record
+    # the variable's absence first, so that it is absent again after this test.
+    monkeypatch.setenv("SANDBOX_ALLOW_NO_CGROUP", "recorded")
+    monkeypatch.delenv("SANDBOX_ALLOW_NO_CGROUP")
     said: list[str] = []
     layout, _ = find_layout()
     turned_on = allow_grading_without_cgroup_if_missing(said.append)
