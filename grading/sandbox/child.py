@@ -328,10 +328,11 @@ def _file_at_size_limit(limit: int) -> bool:
     """Whether a regular file of at least ``limit`` bytes is left in the job's tmpfs: the
     kernel's evidence that RLIMIT_FSIZE stopped a write (files cannot grow past it), so that a
     job killing itself with SIGXFSZ is not reported as having hit the limit. Symlinks are not
-    followed; the walk is bounded (the tmpfs has at most a few thousand inodes)."""
+    followed, nor other file systems (a read-only bind below /tmp); the walk is bounded (the
+    tmpfs has at most a few thousand inodes)."""
     budget = [4096]
 
-    def walk(path: str, depth: int) -> bool:
+    def walk(path: str, device: int, depth: int) -> bool:
         try:
             entries = list(os.scandir(path))
         except OSError:
@@ -344,13 +345,21 @@ def _file_at_size_limit(limit: int) -> bool:
                 st = entry.stat(follow_symlinks=False)
             except OSError:
                 continue
+            if st.st_dev != device:
+                continue
             if stat.S_ISREG(st.st_mode) and st.st_size >= limit:
                 return True
-            if stat.S_ISDIR(st.st_mode) and depth < 8 and walk(entry.path, depth + 1):
+            if stat.S_ISDIR(st.st_mode) and depth < 8 and walk(entry.path, device, depth + 1):
                 return True
         return False
 
-    return any(walk(path, 0) for path in (isolation.JOB_DIR, "/dev/shm"))  # noqa: S108
+    for top in (isolation.JOB_DIR, "/dev/shm"):  # noqa: S108 -- the job's own tmpfs
+        try:
+            if walk(top, os.stat(top).st_dev, 0):
+                return True
+        except OSError:
+            continue
+    return False
 
 
 def _collect_artifacts(budget: int) -> dict[str, bytes]:
