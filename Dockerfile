@@ -6,9 +6,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-# bubblewrap: the grading sandbox; gettext: compiling translation catalogs; curl: health checks.
+# bubblewrap: the grading sandbox; libseccomp2: its syscall filter (pyseccomp loads it);
+# gettext: compiling translation catalogs; curl: health checks.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends bubblewrap gettext curl \
+    && apt-get install -y --no-install-recommends bubblewrap libseccomp2 gettext curl \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

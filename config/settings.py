@@ -310,6 +310,15 @@ if GRADING_DEVICE not in {"cpu", "cuda"}:
     raise ImproperlyConfigured(f"GRADING_DEVICE: expected 'cpu' or 'cuda', got {GRADING_DEVICE!r}")
 DATASET_DIR = Path(env_str("DATASET_DIR", str(VAR_DIR / "datasets")))
 SANDBOX_TMP_DIR = Path(env_str("SANDBOX_TMP_DIR", "/tmp/platform-sandbox"))  # noqa: S108
+# Without a cgroup the sandbox refuses to grade (a job's memfd and tmpfs pages would escape its
+# memory limit, short-lived processes its CPU limit). A development machine without cgroups may
+# allow the weaker per-uid fallback; `make run` turns this on by itself only there. Never in
+# production.
+SANDBOX_ALLOW_NO_CGROUP = env_bool("SANDBOX_ALLOW_NO_CGROUP", False)
+if PRODUCTION and SANDBOX_ALLOW_NO_CGROUP:
+    raise ImproperlyConfigured(
+        "SANDBOX_ALLOW_NO_CGROUP: must be off in production (grading needs a cgroup per job)"
+    )
 SEED_DATA_DIR = BASE_DIR / "seeds" / "data"
 # The lab catalogue (labs/catalog.py); another folder only for tests' workers and for trying
 # a catalogue change on a staging worker.

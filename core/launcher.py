@@ -104,6 +104,26 @@ def prepare_data(say: Callable[[str], None]) -> None:
         call_command("provision_datasets", "--generate", "--if-empty")
 
 
+def allow_grading_without_cgroup_if_missing(say: Callable[[str], None]) -> bool:
+    """Development only: where this machine has no usable cgroup, let the worker started
+    below grade without one (SANDBOX_ALLOW_NO_CGROUP, inherited through the environment) and
+    say so; elsewhere the sandbox refuses to grade without one. True if it was turned on."""
+    if settings.PRODUCTION or settings.SANDBOX_ALLOW_NO_CGROUP:
+        return False
+    from grading.sandbox.cgroups import find_layout
+
+    layout, reason = find_layout()
+    if layout is not None:
+        return False
+    os.environ["SANDBOX_ALLOW_NO_CGROUP"] = "true"
+    say(
+        f"No usable cgroup on this machine ({reason}). The development worker grades without "
+        "whole-job memory and CPU limits (SANDBOX_ALLOW_NO_CGROUP=true); a production worker "
+        "refuses to."
+    )
+    return True
+
+
 def child_commands(host: str, port: int) -> list[list[str]]:
     from grading.queues import worker_queues
 

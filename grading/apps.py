@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class GradingConfig(AppConfig):
     name = "grading"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.conf import settings
+
+        from grading.sandbox import configure
+
+        # The sandbox never imports Django: its settings are handed to it here.
+        configure(allow_no_cgroup=settings.SANDBOX_ALLOW_NO_CGROUP)

@@ -41,7 +41,7 @@ def test_cpu_time_spread_over_processes_hits_the_cpu_limit():
     assert outcome.duration_s < 5  # three spinners on two cores: ~1 s of CPU in < 1 s
 
 
-def test_a_single_process_hits_the_cpu_rlimit():
+def test_a_single_spinning_process_hits_the_cpu_limit():
     outcome = run("while True:\n    pass\n", limits=Limits(cpu_s=1, wall_s=20))
     assert outcome.limit_hit == "cpu"
     assert outcome.duration_s < 5
@@ -108,8 +108,10 @@ def test_a_memory_bomb_hits_the_memory_limit():
 
 
 def test_one_huge_allocation_fails_with_memory_error():
+    # The allocation is refused up front (RLIMIT_AS, overcommit): the job's own MemoryError,
+    # shown in its traceback, not a memory limit that the kernel enforced (no OOM kill).
     outcome = run("x = bytearray(64 * 1024**3)\n", limits=Limits(memory_mb=200))
-    assert outcome.limit_hit == "memory"
+    assert outcome.limit_hit is None
     assert outcome.exit_code == 1 and "MemoryError" in outcome.stderr
 
 

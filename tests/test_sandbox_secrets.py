@@ -94,7 +94,9 @@ def test_proc_lists_only_the_jobs_own_processes():
 
 
 def test_the_host_processes_cannot_be_signalled_or_seen():
-    zygote_pids = [p for p in os.listdir("/proc") if p.isdigit()]
+    # Pid 1 in the job is its own init: a signal aimed at it kills the sender (see
+    # test_sandbox_trusted_side.py), so it is left out here.
+    zygote_pids = [p for p in os.listdir("/proc") if p.isdigit() and p != "1"]
     outcome = run(
         f"""
         import json, os
@@ -109,7 +111,8 @@ def test_the_host_processes_cannot_be_signalled_or_seen():
         """
     )
     results = last_json(outcome)
-    assert "reachable" not in [v for k, v in results.items() if k not in ("1", "2")]
+    assert outcome.limit_hit is None
+    assert "reachable" not in [v for k, v in results.items() if k != "2"]
 
 
 def test_a_new_job_does_not_find_an_earlier_jobs_data_in_its_memory():

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from grading.sandbox import Limits, SandboxJob, SandboxOutcome, run_job
-from grading.sandbox.cgroups import CGROUP_ROOT, GROUP_DIR, _own_v1_paths, cgroup_version
+from grading.sandbox.cgroups import cgroup_version, job_group_parents
 from grading.sandbox.child import SPARE_NAME
 
 requires_root = pytest.mark.skipif(
@@ -64,25 +64,20 @@ def job_cgroups_left() -> list[Path]:
     spare supervisor (made ahead for its next job; named ``job-<its pid>-...``).
 
     Other processes on the machine may run sandbox jobs at the same time, and on cgroup v1 the
-    pids and cpuacct groups of every sandbox share one directory, so only names that also
-    exist under this process's own memory group (where our zygotes make theirs) count.
+    pids and cpuacct groups of every sandbox may share one directory, so only names that also
+    exist under the first parent (this process's own memory group on v1, its own group on
+    v2) count.
     """
-    own = _own_group_dir()
-    names = {p.name for p in own.glob("job-*")} if own is not None else None
+    parents = job_group_parents()
+    if not parents:
+        return []
+    names = {p.name for p in parents[0].glob("job-*")}
     return [
-        p
-        for p in CGROUP_ROOT.glob(f"**/{GROUP_DIR}/job-*")
-        if p.is_dir() and (names is None or p.name in names) and not _is_spare_group(p)
+        group
+        for parent in parents
+        for group in parent.glob("job-*")
+        if group.is_dir() and group.name in names and not _is_spare_group(group)
     ]
-
-
-def _own_group_dir() -> Path | None:
-    paths = _own_v1_paths()
-    if cgroup_version() == 2:
-        return CGROUP_ROOT / paths.get("", "/").lstrip("/") / GROUP_DIR
-    if "memory" in paths:
-        return CGROUP_ROOT / "memory" / paths["memory"].lstrip("/") / GROUP_DIR
-    return None
 
 
 def _is_spare_group(group: Path) -> bool:
@@ -95,7 +90,7 @@ def _is_spare_group(group: Path) -> bool:
 
 def spare_cgroups() -> list[Path]:
     """Cgroups of waiting spares (see job_cgroups_left)."""
-    return [p for p in CGROUP_ROOT.glob(f"**/{GROUP_DIR}/job-*") if _is_spare_group(p)]
+    return [g for parent in job_group_parents() for g in parent.glob("job-*") if _is_spare_group(g)]
 
 
 def tmp_entries_of_readonly_binds() -> list[str]:

@@ -12,7 +12,14 @@ zygote).
 
 from .limits import LimitHit, Limits, SandboxJob, SandboxOutcome
 from .supervisor import SandboxError
-from .zygote import Zygote, default_zygote, run_job, run_job_fresh, stop_default_zygote
+from .zygote import (
+    Zygote,
+    configure,
+    default_zygote,
+    run_job,
+    run_job_fresh,
+    stop_default_zygote,
+)
 
 __all__ = [
     "LimitHit",
@@ -21,6 +28,7 @@ __all__ = [
     "SandboxJob",
     "SandboxOutcome",
     "Zygote",
+    "configure",
     "default_zygote",
     "run_job",
     "run_job_fresh",

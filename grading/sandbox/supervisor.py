@@ -17,9 +17,19 @@ SIGKILL through PDEATHSIG. Channel bytes that it keeps are also forwarded to the
 the job runs (progress frames, see protocol.py), never more than ``limits.channel_bytes`` in
 all; the socket is written without blocking and the unsent rest waits in a buffer bounded by
 that same cap, so a caller that reads slowly (or not at all) cannot stall the enforcement of
-the job's limits. Without a usable cgroup (not the case on this project's machines)
-the job's unique uid gives a per-job RLIMIT_NPROC, and memory and CPU are polled from /proc
-for that uid (a weaker fallback, untested here: memfds that no process maps escape it).
+the job's limits.
+
+Verdicts come from the kernel and the supervisor only: ``limit_hit`` is decided from the
+cgroup's counters (OOM kills, refused forks, CPU time), the supervisor's own clock and byte
+counts, the init's wait statuses and what the init saw of the job's tmpfs after every job
+process was dead; nothing the job writes (stdout, stderr, channel, files) decides it. A job
+that interfered with the trusted side ends with a normal outcome whose ``limit_hit`` is
+"violation" (details go to the worker's stderr, never to the job's outcome); SandboxError is
+raised only where the sandbox failed before any learner code ran, or the supervisor itself
+failed. Without a usable cgroup the sandbox refuses to run jobs unless the fallback was
+allowed for development (see cgroups.py): the job's unique uid then gives a per-job
+RLIMIT_NPROC, and memory and CPU are polled from /proc for that uid (weaker: memfds that no
+process maps escape it, and CPU spent between two polls by processes that exit is missed).
 """
 
 from __future__ import annotations
@@ -29,6 +39,8 @@ import os
 import select
 import signal
 import socket
+import struct
+import sys
 import time
 from dataclasses import dataclass, field
 
@@ -177,13 +189,16 @@ def prepare(
             group.remove()
         raise
     if init == 0:
-        for read_end, _ in pipes.values():
-            os.close(read_end)
-        ours.close()
-        for sock in not_for_init:
-            sock.close()
-        fds = child.JobFds(*(pipes[n][1] for n in PIPES))
-        child.run_init(theirs, uid, base, group, fds, init_name)
+        try:  # the forked init must never return into the supervisor's (or zygote's) code
+            for read_end, _ in pipes.values():
+                os.close(read_end)
+            ours.close()
+            for sock in not_for_init:
+                sock.close()
+            fds = child.JobFds(*(pipes[n][1] for n in PIPES))
+            child.run_init(theirs, uid, base, group, fds, init_name)
+        finally:
+            os._exit(1)
     theirs.close()
     for _, write_end in pipes.values():
         os.close(write_end)
@@ -341,17 +356,26 @@ def _run(
     for stream in streams.values():
         os.close(stream.fd)
 
-    header, artifacts = child.decode_result(bytes(streams["result"].data))
+    learner_started, header, artifacts = _read_result(bytes(streams["result"].data))
     if header.get("setup_error"):
+        # No learner code ran: the sandbox itself failed (the worker's fault, not the job's).
         raise SandboxError("sandbox setup failed:\n" + header["setup_error"])
     exit_code, sig = child.describe_status(header.get("status"))
+    violation = header.get("violation")
     if not header and killed_for is None:
-        raise SandboxError(f"the job's init died without a report (status {init_status})")
+        if not learner_started:
+            raise SandboxError(f"the job's init died without a report (status {init_status})")
+        violation = f"the job's init ended without a report (status {init_status})"
+    if not violation and header.get("sigsys"):
+        violation = f"{header['sigsys']} job process(es) killed by the seccomp filter (SIGSYS)"
+    if violation:
+        # For the operators; the learner's outcome says only "violation".
+        print(f"sandbox: the job interfered with the trusted side: {violation}", file=sys.stderr)
     if killed_for is not None:
         exit_code, sig = None, signal.SIGKILL
 
     cpu_s = group.cpu_seconds() if group is not None else accounting.cpu_seconds()
-    limit_hit = _limit_hit(job, killed_for, header, sig, cpu_s, group, streams)
+    limit_hit = _limit_hit(job, killed_for, header, sig, cpu_s, group, streams, bool(violation))
     peak = group.memory_peak_bytes() / MB if group is not None else None
     return SandboxOutcome(
         exit_code=exit_code,
@@ -367,23 +391,54 @@ def _run(
     )
 
 
-def _limit_hit(job, killed_for, header, sig, cpu_s, group, streams) -> LimitHit | None:
-    """The limit that best explains the end of the job.
+def _read_result(data: bytes) -> tuple[bool, dict, dict[str, bytes]]:
+    """(learner code started, the init's report, artifacts) from the result pipe's bytes.
 
-    An OOM kill or a refused fork outranks the wall clock: a job whose worker process was
-    OOM-killed and that then waited for it forever ran out of memory, not of time.
+    A report cut short (the init was killed while writing it, at the wall limit) reads as
+    no report at all rather than as an error of the sandbox.
     """
+    started = data[:1] == child.LEARNER_STARTED
+    if started:
+        data = data[1:]
+    try:
+        header, artifacts = child.decode_result(data)
+        sizes = [size for _, size in header.get("artifacts", [])]
+        if sizes != [len(blob) for blob in artifacts.values()]:
+            raise ValueError("the report was cut short")
+    except (ValueError, KeyError, TypeError, IndexError, struct.error):
+        header, artifacts = {}, {}
+    return started, header, artifacts
+
+
+def _limit_hit(
+    job: SandboxJob,
+    killed_for: LimitHit | None,
+    header: dict,
+    sig: int | None,
+    cpu_s: float,
+    group: cgroups.JobCgroup | None,
+    streams: dict[str, _Stream],
+    violation: bool,
+) -> LimitHit | None:
+    """The limit that best explains the end of the job, from trusted evidence only.
+
+    A violation outranks everything (it is what the job did). An OOM kill or a refused fork
+    outranks the wall clock: a job whose worker process was OOM-killed and that then waited
+    for it forever ran out of memory, not of time. A job that killed itself with SIGXCPU or
+    SIGXFSZ is not credited with a limit it did not reach: CPU needs the cgroup's own count,
+    file size a file left at the limit.
+    """
+    if violation:
+        return "violation"
     if group is not None and group.oom_killed():
-        return "memory"
-    if header.get("uncaught") == "MemoryError":
         return "memory"
     if group is not None and group.pids_limit_hit():
         return "processes"
     if killed_for is not None:
         return killed_for
-    if sig == signal.SIGXCPU or (sig == signal.SIGKILL and cpu_s >= job.limits.cpu_s):
+    if sig in (signal.SIGXCPU, signal.SIGKILL) and cpu_s >= job.limits.cpu_s:
         return "cpu"
-    if sig == signal.SIGXFSZ:
+    if sig == signal.SIGXFSZ and header.get("file_at_size_limit"):
         return "file_size"
     if streams["stdout"].truncated or streams["stderr"].truncated:
         return "output"

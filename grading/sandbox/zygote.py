@@ -12,6 +12,12 @@ per child), backs its large private regions with 2 MB pages (forks and exits of 
 then copy and drop far fewer page table entries), then serves. It keeps one spare supervisor
 forked ahead of the next job (it prepares the job's cgroup, pid namespace and init before
 the job exists, so it holds nothing of any job); a job's descriptors go to the spare unread.
+Before its imports it chooses where job cgroups go (cgroups.setup) and refuses to start,
+with the reason, where none can bound a job and the fallback was not allowed
+(``allow_no_cgroup``, from the SANDBOX_ALLOW_NO_CGROUP setting through ``configure``); where
+it was allowed, the caller logs a warning at every start. It compiles the seccomp program once
+before serving. Every process it forks (spare, supervisor) ends in ``os._exit``, so an
+exception in one can never return into the zygote's loop.
 It exits when its caller closes the control socket (its spare then undoes its preparation),
 so it cannot outlive its worker; the caller restarts it when it has died, and after
 ``max_jobs`` jobs so that address layout and hash secret rotate. On ``device="cuda"`` the
@@ -46,7 +52,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from . import child, protocol
+from . import cgroups, child, protocol, seccomp
 from .limits import SandboxJob, SandboxOutcome
 from .supervisor import Prepared, SandboxError, prepare, supervise
 
@@ -75,15 +81,29 @@ PACKAGE_NAME = "_grading_sandbox"
 # directory, so that neither the project's ``grading`` package nor Django is imported.
 _BOOTSTRAP = f"""
 import importlib.util, sys
-fd, directory, preload = sys.argv[1], sys.argv[2], sys.argv[3]
+fd, directory, preload, allow_no_cgroup = sys.argv[1:5]
 spec = importlib.util.spec_from_file_location(
     "{PACKAGE_NAME}", directory + "/__init__.py", submodule_search_locations=[directory])
 module = importlib.util.module_from_spec(spec)
 sys.modules["{PACKAGE_NAME}"] = module
 spec.loader.exec_module(module)
 from {PACKAGE_NAME}.zygote import serve
-serve(int(fd), [m for m in preload.split(",") if m])
+serve(int(fd), [m for m in preload.split(",") if m], allow_no_cgroup == "1")
 """
+READY = b"ready"
+READY_WITHOUT_CGROUP = b"ready-without-cgroup:"
+REFUSED = b"refused:"
+
+# Whether zygotes made without an explicit ``allow_no_cgroup`` may run jobs without a cgroup
+# (development machines only); set from the SANDBOX_ALLOW_NO_CGROUP setting by ``configure``.
+_allow_no_cgroup_default = False
+
+
+def configure(*, allow_no_cgroup: bool) -> None:
+    """Set this process's sandbox defaults from the project's settings (called by the grading
+    app at start; the sandbox itself never imports Django)."""
+    global _allow_no_cgroup_default
+    _allow_no_cgroup_default = allow_no_cgroup
 
 
 class Zygote:
@@ -95,11 +115,14 @@ class Zygote:
         python: str | None = None,
         max_jobs: int = 2000,
         extra_env: dict[str, str] | None = None,
+        allow_no_cgroup: bool | None = None,
     ) -> None:
         self.preload = preload
         self.python = python or sys.executable
         self.max_jobs = max_jobs
         self.extra_env = dict(extra_env or {})
+        # None: the process default (``configure``), read at each start.
+        self.allow_no_cgroup = allow_no_cgroup
         self._lock = threading.Lock()
         self._process: subprocess.Popen | None = None
         self._control: socket.socket | None = None
@@ -117,6 +140,8 @@ class Zygote:
         env = dict(ZYGOTE_ENV)
         env.update({k: os.environ[k] for k in PASSED_THROUGH_ENV if k in os.environ})
         env.update(self.extra_env)
+        allow = self.allow_no_cgroup
+        allow = _allow_no_cgroup_default if allow is None else allow
         try:
             self._process = subprocess.Popen(
                 [
@@ -127,6 +152,7 @@ class Zygote:
                     str(theirs.fileno()),
                     str(Path(__file__).resolve().parent),
                     ",".join(self.preload),
+                    "1" if allow else "0",
                 ],
                 env=env,
                 cwd="/",
@@ -139,15 +165,26 @@ class Zygote:
             theirs.close()
         ours.settimeout(START_TIMEOUT_S)
         try:
-            ready = ours.recv(64)
+            ready = ours.recv(8192)
         except OSError as exc:
             ready = b"" if not isinstance(exc, TimeoutError) else b"timeout"
-        if ready != b"ready":
+        if ready != READY and not ready.startswith(READY_WITHOUT_CGROUP):
             ours.close()
             self._process.kill()
             self._process.wait()
             self._process = None
+            if ready.startswith(REFUSED):
+                message = ready[len(REFUSED) :].decode(errors="replace")
+                logger.error("SANDBOX REFUSES TO GRADE: %s", message)
+                raise SandboxError(message)
             raise SandboxError(f"the zygote did not start ({ready!r})")
+        if ready.startswith(READY_WITHOUT_CGROUP):
+            logger.warning(
+                "SANDBOX WITHOUT CGROUPS (SANDBOX_ALLOW_NO_CGROUP is on; development only): "
+                "%s. A job's memfd and tmpfs pages escape its memory limit and short-lived "
+                "processes its CPU limit.",
+                ready[len(READY_WITHOUT_CGROUP) :].decode(errors="replace"),
+            )
         ours.settimeout(None)
         self._control = ours
         self._jobs = 0
@@ -364,7 +401,7 @@ def _collapse_to_huge_pages() -> int:
     return collapsed
 
 
-def serve(control_fd: int, preload: list[str]) -> None:
+def serve(control_fd: int, preload: list[str], allow_no_cgroup: bool = False) -> None:
     """The zygote's loop: hand each job to a spare supervisor; exit on EOF.
 
     A spare is a supervisor forked while the zygote waits for the next job; it prepares
@@ -373,12 +410,22 @@ def serve(control_fd: int, preload: list[str]) -> None:
     the next spare at once. If the spare is gone, a supervisor is forked for the job directly.
     """
     control = socket.socket(fileno=control_fd)
+    # Refuse before the long imports where no job could be bounded or filtered.
+    try:
+        _, no_cgroup_reason = cgroups.setup(allow_no_cgroup)
+        seccomp.program()
+    except Exception as error:
+        control.send(REFUSED + str(error).encode()[:8000])
+        return
     _preload(preload)
     gc.collect()
     gc.freeze()  # objects moved to the permanent generation are never scanned, so not copied
     _collapse_to_huge_pages()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # supervisors are reaped by the kernel
-    control.send(b"ready")
+    if no_cgroup_reason:
+        control.send(READY_WITHOUT_CGROUP + no_cgroup_reason.encode()[:8000])
+    else:
+        control.send(READY)
     spare: tuple[int, socket.socket] | None = None
     try:
         while True:
@@ -419,9 +466,12 @@ def _fork_spare(control: socket.socket) -> tuple[int, socket.socket]:
     sys.stderr.flush()
     pid = os.fork()
     if pid == 0:
-        control.close()
-        ours.close()
-        _spare_main(theirs)
+        try:  # a forked child must never return into the zygote's loop
+            control.close()
+            ours.close()
+            _spare_main(theirs)
+        finally:
+            os._exit(1)
     theirs.close()
     return pid, ours
 
@@ -444,8 +494,11 @@ def _fork_supervisor(control: socket.socket, reply_fd: int, job_fd: int) -> None
     sys.stdout.flush()
     sys.stderr.flush()
     if os.fork() == 0:
-        control.close()
-        _supervisor_main(reply_fd, job_fd, None)
+        try:  # a forked child must never return into the zygote's loop
+            control.close()
+            _supervisor_main(reply_fd, job_fd, None)
+        finally:
+            os._exit(1)
 
 
 def _spare_main(jobs: socket.socket) -> None:
@@ -536,4 +589,12 @@ def run_job_fresh(job: SandboxJob, on_channel: ChannelCallback | None = None) ->
         return zygote.run(job, on_channel)
 
 
-__all__ = ["Zygote", "default_zygote", "run_job", "run_job_fresh", "stop_default_zygote", "time"]
+__all__ = [
+    "Zygote",
+    "configure",
+    "default_zygote",
+    "run_job",
+    "run_job_fresh",
+    "stop_default_zygote",
+    "time",
+]

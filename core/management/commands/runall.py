@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from core.launcher import (
     LaunchError,
     RunLock,
+    allow_grading_without_cgroup_if_missing,
     check_port_free,
     check_services,
     child_commands,
@@ -37,6 +38,7 @@ class Command(BaseCommand):
             prepare_data(say)
         except LaunchError as error:
             raise CommandError(str(error)) from None
+        allow_grading_without_cgroup_if_missing(lambda line: say(self.style.WARNING(line)))
         say(self.style.SUCCESS(f"The site is at http://{host}:{port}/ (Ctrl-C stops it)"))
         code = supervise(child_commands(host, port), say)
         if code:
