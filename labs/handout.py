@@ -4,6 +4,7 @@ with a last cell tagged ``skip`` where learners may try things that are not grad
 from __future__ import annotations
 
 import nbformat
+from django.utils.translation import gettext as _
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from labs.models import Lab
@@ -15,7 +16,7 @@ def handout_notebook(lab: Lab) -> str:
             new_markdown_cell(lab.statement),
             new_code_cell(lab.starter_code),
             new_code_cell(
-                "# Эта ячейка помечена тегом skip: при проверке она не запускается.\n",
+                "# " + _("This cell is tagged skip: grading does not run it.") + "\n",
                 metadata={"tags": ["skip"]},
             ),
         ],

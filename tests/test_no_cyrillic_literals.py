@@ -26,11 +26,6 @@ EXEMPT: dict[str, str] = {
     "bench/": "benchmarks send what learners type in Russian: searches, answers",
     "labs/labkit/messages.py": "messages of labkit inside the sandbox, where there is no "
     "Django and no catalog (learner-facing, Russian only)",
-    "labs/catalog/": "lab statements, starter code and graders written in Russian for learners "
-    "(lab content)",
-    # TEMPORARY: being moved into gettext on branches i8-* (issue 8); remove at merge.
-    "grading/": "TEMPORARY: being moved into gettext on branches i8-*",
-    "labs/": "TEMPORARY: being moved into gettext on branches i8-*",
 }
 SKIPPED_DIRS = {".venv", "node_modules", "var", ".git"}
 
