@@ -62,9 +62,11 @@ from labs.grader_api import (
     is_checked,
     message,
 )
+from labs.interface import interface_problems, joined
 
 RUNNER_PATH = Path(__file__).with_name("probe_runner.py")
 MAX_TEST_MESSAGE = 500
+MAX_OVERALL_MESSAGE = 2000
 EVIDENCE_PREFIX = "_evidence/"
 HANDOFF_PREFIX = "handoff/"
 HIDDEN_ARTIFACTS = (EVIDENCE_PREFIX, HANDOFF_PREFIX)
@@ -358,7 +360,10 @@ def grade_source(
     total = sum(t.weight for t in tests) or 1.0
     score = round(sum(t.weight for t in tests if t.passed) / total, 4)
     status, overall = overall_status(observed.events, outcome, limits)
-    rendered = _render(overall)
+    missing = interface_problems(src.tree, lab.interface)
+    if missing:  # what the contract asks for and the source lacks, before the outcome
+        overall = joined([*missing, overall])
+    rendered = _render(overall, limit=MAX_OVERALL_MESSAGE)
     finished = time.perf_counter()
     return GradeResult(
         status=status,
@@ -649,10 +654,8 @@ def _titles(test: Test) -> dict[str, str]:
     return _render(Message(test.title, {}))
 
 
-def _render(msg: Message) -> dict[str, str]:
-    return {
-        code: clean_text(text, limit=MAX_TEST_MESSAGE) for code, text in msg.render_all().items()
-    }
+def _render(msg: Message, limit: int = MAX_TEST_MESSAGE) -> dict[str, str]:
+    return {code: clean_text(text, limit=limit) for code, text in msg.render_all().items()}
 
 
 def missing_reason(events: dict, outcome: SandboxOutcome, limits: Limits) -> Message:

@@ -32,6 +32,7 @@ from types import ModuleType
 from django.conf import settings
 
 from labs.grader_api import JudgeSpec, LabDefinitionError, Test, validate_judge
+from labs.interface import Declaration, validate_interface
 
 DEVICES = ("cpu", "gpu")
 # The limits a lab may set (the sandbox's Limits fields); grading turns them into Limits.
@@ -89,6 +90,14 @@ class LabSpec:
             ) from None
         try:
             return validate_judge(module, has_check=(self.folder / "check.py").exists())
+        except LabDefinitionError as error:
+            raise CatalogError(f"labs/catalog/{self.slug}/judge.py: {error}") from None
+
+    @cached_property
+    def interface(self) -> tuple[Declaration, ...]:
+        """The names the submission must define (the judge's INTERFACE, labs/interface.py)."""
+        try:
+            return validate_interface(getattr(self.grader.module, "INTERFACE", ()))
         except LabDefinitionError as error:
             raise CatalogError(f"labs/catalog/{self.slug}/judge.py: {error}") from None
 
@@ -157,6 +166,7 @@ def load_lab_folder(folder: Path) -> LabSpec:
         check_limits=check_limits,
     )
     spec.grader  # noqa: B018 - a judge that breaks the grading contract is refused at load
+    spec.interface  # noqa: B018 - and so is a malformed INTERFACE
     return spec
 
 

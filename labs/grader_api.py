@@ -79,6 +79,11 @@ for a file that ``check.py`` will get; an observation's value may be any plain d
 strings, lists, dicts with string keys, numeric NumPy arrays and tensors); anything else is
 recorded as the observation's error, never passed on.
 
+A judge should also declare ``INTERFACE`` (labs/interface.py): the functions and classes of
+the lab's contract and how the probe calls them. The engine checks the submission's source
+against it outside the sandbox and names, in the learner's language, what is missing or cannot
+take the call ("The solution has no function iou_matrix(a, b).") instead of a traceback.
+
 A lab folder also holds ``lab.toml``, ``statement.md`` (every test, weight and tolerance, in
 Russian), the starter ``solution.py``, ``reference.py`` (scores 1.0 on every draw) and
 ``wrong/*.py`` (each starts with ``# expect-fail: test, ...``, and a do-nothing one with

@@ -27,6 +27,10 @@ from labs.grader_api import (
     in_background,
     message,
 )
+from labs.interface import Function
+
+# How the probe calls the learner's code: the source is checked against it outside the sandbox.
+INTERFACE = [Function("iou", ("box1", "box2")), Function("iou_matrix", ("a", "b"))]
 
 TOLERANCE = 1e-6
 MATRIX_TOLERANCE = 1e-5

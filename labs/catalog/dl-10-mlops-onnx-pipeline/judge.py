@@ -18,6 +18,15 @@ import numpy as np
 from django.utils.translation import gettext_lazy as _
 
 from labs.grader_api import CLAIM, CORE, Draw, Prepared, Test, Verdict, message
+from labs.interface import Function
+
+# How the probe calls the learner's code: the source is checked against it outside the sandbox.
+INTERFACE = [
+    Function("save_model", ("model", "path")),
+    Function("load_model", ("path", "model_factory")),
+    Function("predict", ("model", "x")),
+    Function("export_onnx", ("model", "path", "example_input")),
+]
 
 TOLERANCE = 1e-5
 BATCHES = (1, 5)
