@@ -21,6 +21,7 @@ def benchmarks() -> dict[str, Callable[[], dict]]:
         dataset_read,
         exam_generation,
         grading,
+        labs,
         sandbox_overhead,
         search_relevance,
         seed_import,
@@ -34,6 +35,7 @@ def benchmarks() -> dict[str, Callable[[], dict]]:
         "exam_generation": exam_generation.run,
         "sandbox_overhead": sandbox_overhead.run,
         "grading": grading.run,
+        "labs": labs.run,
         "dataset_read": dataset_read.run,
     }
 
