@@ -1,8 +1,8 @@
 """Every page a learner, an instructor and an admin reach fits a 390 px phone and a 1280 px
 desktop in Chromium: the document is exactly as wide as the viewport (nothing scrolls the page
-sideways), no heading breaks a word, and the text of the statistics charts is legible. The
-pages are discovered from the URL resolver and the imported seeds (tests/site_pages.py), so
-pages added later are walked too."""
+sideways), no heading breaks a word, and the text of every SVG picture (the statistics charts,
+the mastery rings, the mind maps) is legible. The pages are discovered from the URL resolver
+and the imported seeds (tests/site_pages.py), so pages added later are walked too."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def measured(page, where: str) -> list[str]:
     if found["broken"]:
         problems.append(f"{where}: heading words broken across lines: {found['broken']}")
     if found["tiny"]:
-        problems.append(f"{where}: chart text under 11px: {found['tiny']}")
+        problems.append(f"{where}: SVG text under 11px: {found['tiny']}")
     return problems
 
 
