@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import random
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -148,18 +149,27 @@ def _regraded(submission, instructor: User) -> None:
     grading.record_regrade(regrade.pk, claim, GradeResult("done", 1.0, tests, "Всё верно."), 2)
 
 
+class _LabTicketFirst(random.Random):
+    """A draw that takes the first ticket whose practical task a lab grades (else the first),
+    so that the walked session shows the code editor and the lab's statement."""
+
+    def choice(self, seq):
+        return next((ticket for ticket in seq if ticket.lab_id), seq[0])
+
+
 def _exams(course: Course, learner: User, instructor: User) -> None:
-    """What a course has after one exam season: the imported and a generated ticket set, an
-    exam the learner is sitting (ticket drawn, answers saved), one graded, published and then
-    corrected with a reason, one still to sit, and a second learner's session waiting for a
-    grader."""
-    import random
+    """What a course has after one exam season: the imported and a generated ticket set; an
+    exam the learner is sitting (a lab ticket drawn, answers saved, a solution graded by the
+    lab); one graded, published and then corrected with a reason; one graded but not yet
+    published; one still to sit; a second learner's session waiting for a grader. Exams are
+    made oldest first in the order the walk wants them: it takes the three newest rows."""
     from datetime import timedelta
     from decimal import Decimal
 
     from exams import generation, marking, tickets
     from exams import sessions as exams
-    from exams.models import Exam, SessionAnswer
+    from exams.models import Exam, ExamSession, PracticalSubmission, SessionAnswer
+    from grading.models import Submission
 
     imported = tickets.ensure_imported_set(course)
     generated = tickets.save_assembly(
@@ -177,8 +187,8 @@ def _exams(course: Course, learner: User, instructor: User) -> None:
             instructor,
         )
 
-    def sit(exam_: Exam, who: User, seed: int):
-        session = exams.start_session(exam_, who, rng=random.Random(seed))
+    def sit(exam_: Exam, who: User, rng: random.Random) -> ExamSession:
+        session = exams.start_session(exam_, who, rng=rng)
         for answer in SessionAnswer.objects.filter(session=session).order_by("position"):
             text = (
                 f"Ответ на вопрос {answer.position}: градиентный спуск обновляет веса "
@@ -189,26 +199,39 @@ def _exams(course: Course, learner: User, instructor: User) -> None:
             exams.save_answer(who.pk, session.pk, answer.position, text, answer.version)
         return session
 
+    def grade(session: ExamSession, points: Decimal, **extra) -> ExamSession:
+        criteria = marking.criteria_by_question(
+            session.exam, session.ticket.questions.values_list("pk", flat=True)
+        )
+        scores = {c.pk: c.max_points - points for group in criteria.values() for c in group}
+        feedback = "Хорошо раскрыта идея градиентного спуска; не хватает примера с кодом. " * 3
+        return marking.grade_session(
+            session, instructor, scores=scores, practical_override=Decimal(7),
+            feedback=feedback, **extra,
+        )  # fmt: skip
+
     second = LearnerFactory(username="pavel_sidorov_long_username")
     running = exam("Экзамен по глубокому обучению: весенняя сессия", generated, learner)
-    sit(running, learner, seed=1)  # left running
-    winter = exam("Зимний экзамен", imported or generated, learner, second, open_to_all=True)
-    graded = exams.submit_session(sit(winter, learner, seed=2).pk)
-    exams.submit_session(sit(winter, second, seed=3).pk)  # waits for a grader
-    criteria = marking.criteria_by_question(
-        winter, graded.ticket.questions.values_list("pk", flat=True)
-    )
-    scores = {c.pk: c.max_points - Decimal(1) for group in criteria.values() for c in group}
-    feedback = "Хорошо раскрыта идея градиентного спуска; не хватает примера с кодом. " * 3
-    graded = marking.grade_session(
-        graded, instructor, scores=scores, practical_override=Decimal(7), feedback=feedback
-    )
-    marking.publish(graded, instructor)
-    marking.grade_session(
-        graded, instructor, scores=scores, practical_override=Decimal(9), feedback=feedback,
-        reason="Перепроверил практическое задание: модель обучается верно.",
-    )  # fmt: skip
+    session = sit(running, learner, _LabTicketFirst())  # left running
+    if session.ticket.lab_id is not None:
+        # A solution sent from the session and graded by the lab (no worker here: the row as
+        # a worker leaves it).
+        PracticalSubmission.objects.create(
+            session=session,
+            submission=Submission.objects.create(
+                learner=learner, lab=session.ticket.lab, tier="exam",
+                source="import torch\n\ndef solve(x):\n    return x.mean()\n",
+                status=Submission.Status.DONE, score=0.75, finished_at=timezone.now(),
+            ),
+        )  # fmt: skip
     exam("Пересдача", generated, learner, opens_at=now - timedelta(minutes=5))
+    colloquium = exam("Коллоквиум", generated, learner)
+    grade(exams.submit_session(sit(colloquium, learner, random.Random(4)).pk), Decimal(2))
+    winter = exam("Зимний экзамен", imported or generated, learner, second, open_to_all=True)
+    graded = exams.submit_session(sit(winter, learner, random.Random(2)).pk)
+    exams.submit_session(sit(winter, second, random.Random(3)).pk)  # waits for a grader
+    marking.publish(grade(graded, Decimal(1)), instructor)
+    grade(graded, Decimal(0), reason="Перепроверил ответы: оба раскрыты полностью.")
 
 
 def _study(course: Course, learner: User) -> None:
