@@ -1,6 +1,7 @@
 // Measures one page for tests/test_layout_every_page.py: how much wider than the viewport the
 // document is, the elements that stick out (to name the culprit), words of headings broken
-// across lines, and text of the statistics charts that renders under 11 CSS pixels.
+// across lines, and text of the pictures drawn in SVG (the statistics charts, the mastery
+// rings, the mind maps) that renders under 11 CSS pixels once the picture is scaled.
 () => {
   const viewport = document.documentElement.clientWidth;
   const wide = [];
@@ -35,11 +36,11 @@
     }
   }
   const tiny = [];
-  for (const text of document.querySelectorAll("main svg.chart text")) {
+  for (const text of document.querySelectorAll("main svg text")) {
     const svg = text.ownerSVGElement;
     const scale = svg.viewBox.baseVal.width ? svg.getBoundingClientRect().width / svg.viewBox.baseVal.width : 1;
     const size = parseFloat(getComputedStyle(text).fontSize) * scale;
-    if (svg.getBoundingClientRect().width && size < 11) tiny.push(text.textContent + " " + size.toFixed(1) + "px");
+    if (svg.getBoundingClientRect().width && text.getClientRects().length && size < 11) tiny.push(text.textContent + " " + size.toFixed(1) + "px");
   }
   return {viewport, width: document.documentElement.scrollWidth, wide: wide.slice(0, 5),
           broken, tiny: tiny.slice(0, 5)};

@@ -1,21 +1,26 @@
 """A populated site and the pages each persona reaches on it, found from the URL resolver.
 
 `build_site()` imports the four seeds and the lab catalogue and adds what learners and
-instructors make (a quiz, attempts, a graded submission, imported question drafts, an import
-run). `discover_pages(user)` walks every URL pattern, the admin's included, fills its
-parameters from the database and keeps the URLs that answer the user with a full HTML page:
-a page another engineer adds later is walked without editing the tests.
+instructors make (a quiz, attempts, a graded and a regraded submission, imported question
+drafts, an import run, ticket sets, exams with sessions in every state, flashcards), through
+the apps' own services where they have them. `discover_pages(user)` walks every URL pattern,
+the admin's included, fills its parameters from the database and keeps the URLs that answer
+the user with a full HTML page: a page another engineer adds later is walked without editing
+the tests. What answers with something else (a CSV, a streamed download) is not a page: it
+is never read as one, and `discover_pages` can list it for the tests that check files.
 
-Parameters are filled by name: the known ones below, then `<name>_id` from the model whose
-name ends with `name` (the user's own rows first), admin `object_id` from the admin's model.
-A parameter nothing can fill is reported by `unfillable_routes`, so a new kind of route does
-not silently go unchecked.
+Parameters are filled by name: the known ones below, then `<name>_id` (or any `int`) from the
+model whose name ends with `name` (the route's own app's model first, then the shortest
+name; the user's own rows first, then other people's), admin `object_id` from the admin's
+model. A parameter nothing can fill is reported by `unfillable_routes`, so a new kind of
+route does not silently go unchecked.
 """
 
 from __future__ import annotations
 
 import io
 import itertools
+import random
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -117,7 +122,144 @@ def build_site() -> Site:
     call_command(
         "import_seeds", "--dry-run", "--no-run-code", str(ALL_SEEDS[2]), stdout=io.StringIO()
     )
+    if lab is not None:
+        _regraded(submission, instructor)
+    _exams(course, learner, instructor)
+    _study(course, learner)
     return Site(learner=learner, instructor=instructor, admin=admin)
+
+
+def _regraded(submission, instructor: User) -> None:
+    """A finished regrade of the submission by a newer judge, recorded as a worker records it."""
+    from grading import services as grading
+    from grading.engine import GradeResult, TestOutcome
+    from grading.models import Regrade
+
+    regrade = Regrade.objects.create(
+        submission=submission,
+        judge_version=2,
+        enqueued_at=timezone.now(),
+        requested_by=instructor,
+    )
+    claim = grading.claim_job(Regrade, regrade.pk, "walk|host|1", 60.0)
+    tests = [
+        TestOutcome("test_1", "Проверка 1", 1, True, ""),
+        TestOutcome("test_2", "Проверка 2", 1, True, ""),
+    ]
+    grading.record_regrade(regrade.pk, claim, GradeResult("done", 1.0, tests, "Всё верно."), 2)
+
+
+class _LabTicketFirst(random.Random):
+    """A draw that takes the first ticket whose practical task a lab grades (else the first),
+    so that the walked session shows the code editor and the lab's statement."""
+
+    def choice(self, seq):
+        return next((ticket for ticket in seq if ticket.lab_id), seq[0])
+
+
+def _exams(course: Course, learner: User, instructor: User) -> None:
+    """What a course has after one exam season: the imported and a generated ticket set; an
+    exam the learner is sitting (a lab ticket drawn, answers saved, a solution graded by the
+    lab); one graded, published and then corrected with a reason; one graded but not yet
+    published; one still to sit; a second learner's session waiting for a grader. Exams are
+    made oldest first in the order the walk wants them: it takes the three newest rows."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from exams import generation, marking, tickets
+    from exams import sessions as exams
+    from exams.models import Exam, ExamSession, PracticalSubmission, SessionAnswer
+    from grading.models import Submission
+
+    imported = tickets.ensure_imported_set(course)
+    generated = tickets.save_assembly(
+        course, generation.generate(course, 6, seed=7), "Весенняя сессия", instructor
+    )
+    now = timezone.now()
+
+    def exam(title: str, ticket_set, *learners: User, **fields) -> Exam:
+        values = {"time_limit_minutes": 90, "opens_at": now - timedelta(hours=2),
+                  "closes_at": now + timedelta(days=7), **fields}  # fmt: skip
+        candidates = [exams.Candidate(user.username, 15) for user in learners]
+        return exams.save_exam(
+            Exam(course=course, title=title, ticket_set=ticket_set, **values),
+            candidates,
+            instructor,
+        )
+
+    def sit(exam_: Exam, who: User, rng: random.Random) -> ExamSession:
+        session = exams.start_session(exam_, who, rng=rng)
+        for answer in SessionAnswer.objects.filter(session=session).order_by("position"):
+            text = (
+                f"Ответ на вопрос {answer.position}: градиентный спуск обновляет веса "
+                "против градиента функции потерь; " * 6
+                if answer.position
+                else "model = torch.nn.Sequential(torch.nn.Linear(784, 10))  # решение " * 3
+            )
+            exams.save_answer(who.pk, session.pk, answer.position, text, answer.version)
+        return session
+
+    def grade(session: ExamSession, points: Decimal, **extra) -> ExamSession:
+        criteria = marking.criteria_by_question(
+            session.exam, session.ticket.questions.values_list("pk", flat=True)
+        )
+        scores = {c.pk: c.max_points - points for group in criteria.values() for c in group}
+        feedback = "Хорошо раскрыта идея градиентного спуска; не хватает примера с кодом. " * 3
+        return marking.grade_session(
+            session, instructor, scores=scores, practical_override=Decimal(7),
+            feedback=feedback, **extra,
+        )  # fmt: skip
+
+    second = LearnerFactory(username="pavel_sidorov_long_username")
+    running = exam("Экзамен по глубокому обучению: весенняя сессия", generated, learner)
+    session = sit(running, learner, _LabTicketFirst())  # left running
+    if session.ticket.lab_id is not None:
+        # A solution sent from the session and graded by the lab (no worker here: the row as
+        # a worker leaves it).
+        PracticalSubmission.objects.create(
+            session=session,
+            submission=Submission.objects.create(
+                learner=learner, lab=session.ticket.lab, tier="exam",
+                source="import torch\n\ndef solve(x):\n    return x.mean()\n",
+                status=Submission.Status.DONE, score=0.75, finished_at=timezone.now(),
+            ),
+        )  # fmt: skip
+    exam("Пересдача", generated, learner, opens_at=now - timedelta(minutes=5))
+    colloquium = exam("Коллоквиум", generated, learner)
+    grade(exams.submit_session(sit(colloquium, learner, random.Random(4)).pk), Decimal(2))
+    winter = exam("Зимний экзамен", imported or generated, learner, second, open_to_all=True)
+    graded = exams.submit_session(sit(winter, learner, random.Random(2)).pk)
+    exams.submit_session(sit(winter, second, random.Random(3)).pk)  # waits for a grader
+    marking.publish(grade(graded, Decimal(1)), instructor)
+    grade(graded, Decimal(0), reason="Перепроверил ответы: оба раскрыты полностью.")
+
+
+def _study(course: Course, learner: User) -> None:
+    """A learner's flashcards after a week of use: settings changed, cards rated on two days
+    (some due again now, some not for days), a card brought forward by a wrong quiz answer."""
+    import uuid
+    from datetime import timedelta
+
+    from study import evidence
+    from study import services as study
+
+    settings = study.settings_for(learner)
+    settings.new_cards_per_day = 12
+    settings.save(update_fields=["new_cards_per_day"])
+    deck = study.Deck(course)
+    now = timezone.now()
+    for days_ago, ratings in ((6, (3, 3, 4, 1, 3, 2, 3, 4)), (2, (3, 1, 3, 4, 2, 3))):
+        moment = now - timedelta(days=days_ago)
+        for rating in ratings:
+            card = study.next_card(learner, deck, settings, moment)
+            if card is None:
+                break
+            study.rate_card(
+                learner, card.pk, rating, card.version, uuid.uuid4().hex,
+                duration_ms=8000, now=moment, settings=settings,
+            )  # fmt: skip
+            moment += timedelta(minutes=3)
+    evidence.apply_new_evidence(learner, now=now)
 
 
 # --- discovery ---------------------------------------------------------------------------------
@@ -159,26 +301,39 @@ def _admin_model(route: Route):
     return None
 
 
-def _model_for(name: str):
+def _route_app(route: Route) -> str:
+    """The app label of the module that serves the route ("exams" for exams.exam_views)."""
+    module = getattr(route.callback, "__module__", "") or ""
+    return module.split(".", 1)[0]
+
+
+def _model_for(name: str, app_label: str = ""):
+    """The model a parameter names: the route's own app's first (``session_id`` of an exams
+    route is an exam session, not Django's session), then the shortest name."""
     stem = name.removesuffix("_id").replace("_", "")
     matches = [m for m in apps.get_models() if m._meta.model_name.endswith(stem)]
-    return min(matches, key=lambda m: len(m._meta.model_name)) if matches else None
+    if not matches:
+        return None
+    return min(matches, key=lambda m: (m._meta.app_label != app_label, len(m._meta.model_name)))
 
 
-def _own_rows(model, user: User | None):
-    rows = model._default_manager.all()
-    if user is None:
-        return rows
+def _own_rows_first(model, user: User | None, limit: int = 3) -> list[Any]:
+    """Up to ``limit`` primary keys, newest first: the user's own rows (by the first link to
+    the user that has any), then other people's, so that a page reached only through someone
+    else's row (an instructor grading a learner's session) is walked too."""
+    rows = model._default_manager.order_by("-pk")
     owners = [
         f.name
         for f in model._meta.get_fields()
         if getattr(f, "related_model", None) is User and f.many_to_one
     ]
-    for owner in owners:
-        mine = rows.filter(**{owner: user})
-        if mine.exists():
-            return mine
-    return rows
+    mine: list[Any] = []
+    for owner in owners if user is not None else ():
+        mine = list(rows.filter(**{owner: user}).values_list("pk", flat=True)[:limit])
+        if mine:
+            break
+    others = rows.exclude(pk__in=mine).values_list("pk", flat=True)[: limit - len(mine)]
+    return mine + list(others)
 
 
 def candidates(route: Route, name: str, converter: str, user: User | None) -> list[Any]:
@@ -197,6 +352,8 @@ def candidates(route: Route, name: str, converter: str, user: User | None) -> li
         )
     if name == "number":
         return [1, 2, 3, 4]
+    if name == "position":  # a question's place in its ticket
+        return [1, 2]
     if name == "item_id":
         items = [
             item.pk
@@ -212,9 +369,10 @@ def candidates(route: Route, name: str, converter: str, user: User | None) -> li
         return list(
             User.objects.filter(groups__name=Role.LEARNER.value).values_list("pk", flat=True)[:1]
         )
-    model = _model_for(name) if name.endswith("_id") or converter == "int" else None
-    if model is not None:
-        return list(_own_rows(model, user).order_by("-pk").values_list("pk", flat=True)[:3])
+    if name.endswith("_id") or converter == "int":
+        model = _model_for(name, _route_app(route))
+        if model is not None:
+            return _own_rows_first(model, user)
     return []
 
 
@@ -239,9 +397,13 @@ def _skipped(route: Route) -> bool:
     )
 
 
-def discover_pages(user: User | None, *, client: Client | None = None) -> list[str]:
+def discover_pages(
+    user: User | None, *, client: Client | None = None, downloads: dict[str, str] | None = None
+) -> list[str]:
     """Every URL that answers ``user`` (None: a visitor) with a full HTML page (200), a few
-    objects per route."""
+    objects per route. A URL that answers with anything else (a CSV, a streamed download) is
+    not a page: its body is not read here, and it goes into ``downloads`` (URL: content type)
+    when that is given, for the tests that check files for what they are."""
     client = client or Client()
     if user is not None:
         client.force_login(user)
@@ -262,10 +424,17 @@ def discover_pages(user: User | None, *, client: Client | None = None) -> list[s
                 url = re.sub(rf"<(?:[^>:]+:)?{name}>", str(value), url, count=1)
             response = client.get(url)
             content_type = response.get("Content-Type", "")
-            is_page = b"<html" in response.content[:1000].lower()
-            if response.status_code != 200 or not content_type.startswith("text/html"):
+            if response.status_code != 200:
                 continue
-            if not is_page:
+            if not content_type.startswith("text/html"):
+                # A file: its body (a streamed one too) is not read as a page.
+                if downloads is not None:
+                    downloads[url] = content_type
+                found += 1
+                if found >= MAX_PAGES_PER_ROUTE:
+                    break
+                continue
+            if b"<html" not in _body(response)[:1000].lower():
                 continue  # an htmx fragment, not a page
             pages.append(url)
             found += 1
@@ -284,3 +453,10 @@ def discover_pages(user: User | None, *, client: Client | None = None) -> list[s
         if response.status_code == 200 and b"<html" in response.content[:1000].lower():
             pages.append(url)
     return pages
+
+
+def _body(response) -> bytes:
+    """The body of an HTML answer, streamed or not."""
+    if response.streaming:
+        return b"".join(response.streaming_content)
+    return response.content

@@ -1,10 +1,15 @@
 """In English mode every page a learner, an instructor and an admin reach says nothing in
 Russian except content: the seeds' texts, lab statements and what people typed. Each run of
 Cyrillic text on a page must come from the database; anything else is UI text that missed the
-catalog. The pages are discovered as in the layout test (tests/site_pages.py)."""
+catalog. The pages are discovered as in the layout test (tests/site_pages.py); so are the
+files they download (a CSV is read as a table, not as a page: its column headings and
+values follow the same rule), and a page only a form leads to (a generated set's preview)."""
 
 from __future__ import annotations
 
+import csv
+import io
+import itertools
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -114,16 +119,27 @@ def english_client(user) -> Client:
     return client
 
 
+def csv_table(response) -> list[list[str]]:
+    """The rows of a CSV download (streamed or not; a byte-order mark allowed), in the English
+    dialect: commas between fields."""
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+
+
 def test_every_page_in_english_shows_no_russian_ui_text(site):
     corpus = normalised(content_corpus())
     # Django's import-time Russian is allowed on the admin's pages only, where Django draws it.
     admin_corpus = corpus + "\n" + django_russian()
     seen: set[str] = set()
     leaks: dict[str, list[str]] = {}
+    files: set[str] = set()
     for user in (site.learner, site.instructor, site.admin):
         client = english_client(user)
+        downloads: dict[str, str] = {}
         pages = [
-            url for url in discover_pages(user, client=english_client(user)) if url not in seen
+            url
+            for url in discover_pages(user, client=english_client(user), downloads=downloads)
+            if url not in seen
         ]
         seen.update(pages)
         for url in pages:
@@ -133,8 +149,35 @@ def test_every_page_in_english_shows_no_russian_ui_text(site):
             found = russian_ui_text(body, admin_corpus if url.startswith("/admin/") else corpus)
             if found:
                 leaks[url] = sorted(set(found))[:5]
+        for url, content_type in downloads.items():
+            if not content_type.startswith("text/csv") or url in files:
+                continue
+            files.add(url)
+            response = client.get(url)
+            assert response["Content-Disposition"].startswith("attachment;"), url
+            heading, *rows = csv_table(response)
+            assert heading and all(len(row) == len(heading) for row in rows), url
+            found = [
+                run.strip(" ,.:;!?()-–—/%0123456789")
+                for cell in itertools.chain(heading, *rows)
+                for run in CYRILLIC_RUN.findall(normalised(cell))
+            ]
+            found = [run for run in found if run and run not in corpus]
+            if found:
+                leaks[url] = sorted(set(found))[:5]
+    # A page only a form leads to: the preview of a generated ticket set.
+    preview = english_client(site.instructor).post(
+        "/exams/manage/courses/deep-learning/generate/",
+        {"count": 6, "seed": 7, "action": "preview"},
+    )
+    assert preview.status_code == 200 and b"preview-ticket" in preview.content
+    found = russian_ui_text(preview.content.decode(), corpus)
+    if found:
+        leaks["the preview of a generated set"] = sorted(set(found))[:5]
     # The walk reached the pages that matter (a walk that finds nothing must not pass).
-    assert {"/", "/quizzes/", "/quizzes/manage/", "/admin/"} <= seen
+    assert {"/", "/quizzes/", "/quizzes/manage/", "/admin/", "/exams/", "/exams/manage/",
+            "/exams/manage/grading/", "/study/"} <= seen  # fmt: skip
+    assert {"/study/revlog.csv", "/exams/manage/courses/deep-learning/gradebook.csv"} <= files
     assert not leaks, "\n".join(f"{url}: {found}" for url, found in leaks.items())
 
 

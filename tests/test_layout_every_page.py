@@ -1,8 +1,8 @@
 """Every page a learner, an instructor and an admin reach fits a 390 px phone and a 1280 px
 desktop in Chromium: the document is exactly as wide as the viewport (nothing scrolls the page
-sideways), no heading breaks a word, and the text of the statistics charts is legible. The
-pages are discovered from the URL resolver and the imported seeds (tests/site_pages.py), so
-pages added later are walked too."""
+sideways), no heading breaks a word, and the text of every SVG picture (the statistics charts,
+the mastery rings, the mind maps) is legible. The pages are discovered from the URL resolver
+and the imported seeds (tests/site_pages.py), so pages added later are walked too."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def measured(page, where: str) -> list[str]:
     if found["broken"]:
         problems.append(f"{where}: heading words broken across lines: {found['broken']}")
     if found["tiny"]:
-        problems.append(f"{where}: chart text under 11px: {found['tiny']}")
+        problems.append(f"{where}: SVG text under 11px: {found['tiny']}")
     return problems
 
 
@@ -97,6 +97,10 @@ def test_every_page_a_learner_reaches_fits_a_phone_and_a_desktop(browser, live_s
     assert expected <= set(pages)
     assert any(url.startswith("/submissions/") for url in pages)
     assert any(url.endswith("/result/") for url in pages)
+    # Exams (one being sat, results graded and published) and flashcards.
+    assert {"/exams/", "/study/", "/study/settings/", "/study/deep-learning/review/"} <= set(pages)
+    assert any(re.fullmatch(r"/exams/sessions/\d+/", url) for url in pages)
+    assert len([url for url in pages if re.fullmatch(r"/exams/sessions/\d+/result/", url)]) >= 2
     running = next(url for url in pages if re.fullmatch(r"/quizzes/attempts/\d+/", url))
 
     def finish_with_unanswered_questions(page) -> list[str]:
@@ -117,7 +121,25 @@ def test_every_page_an_instructor_reaches_fits_a_phone_and_a_desktop(browser, li
     assert {"/quizzes/manage/", "/quizzes/manage/drafts/", "/accounts/learners/"} <= set(pages)
     assert any(url.endswith("/reference-solutions/") for url in pages)
     assert any(url.endswith("/analysis/") for url in pages)
-    problems = walk(browser, live_server, site.instructor, ["/", *pages])
+    exams = {"/exams/manage/", "/exams/manage/grading/",
+             "/exams/manage/courses/deep-learning/gradebook/"}  # fmt: skip
+    assert exams <= set(pages)
+    for kind in (r"sets/\d+/", r"sets/\d+/print/", r"tickets/\d+/", r"exams/\d+/rubric/"):
+        assert any(re.fullmatch(rf"/exams/manage/{kind}", url) for url in pages), kind
+    assert len([u for u in pages if re.fullmatch(r"/exams/manage/sessions/\d+/", u)]) == 3
+    assert any(url.startswith("/study/learners/") for url in pages)
+
+    def preview_a_generated_set(page) -> list[str]:
+        page.goto("/exams/manage/courses/deep-learning/generate/")
+        page.locator("input[name=count]").fill("6")
+        page.locator("input[name=seed]").fill("7")
+        page.locator("button[value=preview]").click()
+        expect(page.locator("article.preview-ticket")).to_have_count(6)
+        return measured(page, "the preview of a generated ticket set")
+
+    problems = walk(
+        browser, live_server, site.instructor, ["/", *pages], then=preview_a_generated_set
+    )
     assert not problems, "\n".join(problems)
 
 
