@@ -92,6 +92,7 @@ class TestOutcome:
     kind: str = CORE
     titles: dict[str, str] = field(default_factory=dict)  # every language, by code
     messages: dict[str, str] = field(default_factory=dict)
+    margin: float | None = None  # the judge's distance to the threshold (not shown to learners)
 
 
 @dataclass
@@ -630,6 +631,7 @@ class _Judging:
             kind=test.kind,
             titles=titles,
             messages=messages,
+            margin=verdict.margin,
         )
 
 

@@ -57,6 +57,9 @@ class LabSpec:
     limits: dict[str, float] = field(default_factory=dict)
     topics: tuple[str, ...] = ()  # topic slugs of seeds/topic_rules.toml
     judge_version: int = 1
+    # How many draws the test suite grades the reference on: 25 for labs that only compute;
+    # a lab that trains sets fewer (its margins come from `manage.py lab_margins` instead).
+    test_draws: int = 25
     check_limits: dict[str, float] = field(default_factory=dict)  # the clean check step's
 
     @property
@@ -150,6 +153,9 @@ def load_lab_folder(folder: Path) -> LabSpec:
     judge_version = data.get("judge_version", 1)
     if type(judge_version) is not int or judge_version < 1:
         raise CatalogError(f"{where}/lab.toml: judge_version must be a positive integer")
+    test_draws = data.get("test_draws", 25)
+    if type(test_draws) is not int or test_draws < 1:
+        raise CatalogError(f"{where}/lab.toml: test_draws must be a positive integer")
     for name in ("statement.md", "solution.py", "probe.py", "judge.py", "reference.py"):
         if not (folder / name).exists():
             raise CatalogError(f"{where}: {name} is missing")
@@ -163,6 +169,7 @@ def load_lab_folder(folder: Path) -> LabSpec:
         folder=folder,
         topics=tuple(data.get("topics", ())),
         judge_version=judge_version,
+        test_draws=test_draws,
         check_limits=check_limits,
     )
     spec.grader  # noqa: B018 - a judge that breaks the grading contract is refused at load
