@@ -19,6 +19,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -29,11 +30,13 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy, ngettext
 
 from grading import queues, verdicts
-from grading.engine import GradeResult, TestOutcome
 from grading.models import Artifact, GradingJob, Regrade, Submission, TestResult
 from grading.queues import Tier
 from grading.submissions_io import MAX_SUBMISSION_BYTES, SubmissionRejected, read_submission_file
 from labs.models import Lab
+
+if TYPE_CHECKING:  # the web process imports this module, and never needs the engine
+    from grading.engine import GradeResult, TestOutcome
 
 # Past its wall limit plus this, a running job's worker is taken for dead; Celery also kills a
 # job's pool process at that point (queues.send_job's time limit).

@@ -85,7 +85,7 @@ def test_a_hostile_job_is_recorded_and_the_submission_finishes(hostile_result):
         lab=Lab.objects.get(slug="dl-07-iou"),
         source=HOSTILE,
     )
-    claim = services.claim_submission(submission.pk, "hygiene-test", 10)
+    claim = services.claim_job(Submission, submission.pk, "hygiene-test", 10)
     assert services.record_result(submission.pk, claim, hostile_result)
     submission.refresh_from_db()
     assert submission.status == Submission.Status.DONE

@@ -262,17 +262,19 @@ def test_a_graded_lab_reads_the_store_and_shows_the_missing_set_message(tmp_path
     (lab / "solution.py").write_text("def shape(name):\n    raise NotImplementedError\n")
     (lab / "reference.py").write_text("")
     (lab / "probe.py").write_text(
-        "def run(solution, checks, inputs):\n"
+        "def run(solution, observe, inputs):\n"
         "    for name in ('mnist', 'cifar10'):\n"
-        "        with checks.check(name) as check:\n"
-        "            check.value = solution.shape(name)\n"
+        "        with observe(name) as seen:\n"
+        "            seen.value = solution.shape(name)\n"
     )
     (lab / "judge.py").write_text(
-        "from labs.grader_api import Test, Verdict\n"
-        "TESTS = [Test('mnist', 1, 'MNIST'), Test('cifar10', 1, 'CIFAR-10')]\n"
-        "def make_inputs(rng):\n    return {}\n"
-        "def judge(name, value, inputs):\n"
-        "    return Verdict.ok() if value[1:] == [1, 28, 28] else Verdict.fail(str(value))\n"
+        "from labs.grader_api import CORE, Prepared, Test, Verdict\n"
+        "TESTS = [Test('mnist', 1, 'MNIST', CORE, uses=('mnist',)),\n"
+        "         Test('cifar10', 1, 'CIFAR-10', CORE, uses=('cifar10',))]\n"
+        "def prepare(draw):\n    return Prepared(inputs={})\n"
+        "def judge(test, evidence, hidden):\n"
+        "    value = evidence[test]\n"
+        "    return Verdict.ok() if value[1:] == [1, 28, 28] else Verdict.fail('{v}', v=value)\n"
     )
     source = (
         "import labkit.datasets\n"

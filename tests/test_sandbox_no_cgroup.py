@@ -88,6 +88,7 @@ def test_production_refuses_the_setting():
         "SECRET_KEY": "x" * 64,
         "ALLOWED_HOSTS": "courses.example.com",
         "DEBUG": "false",
+        "CACHE_URL": "redis://127.0.0.1:6379/14",
         "SANDBOX_ALLOW_NO_CGROUP": "true",
     }
     result = run_manage("check", env=env)
