@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -160,8 +161,9 @@ def rate(request: HttpRequest, card_id: int) -> HttpResponse:
         query = f"?topic={deck.topic_slug}" if deck.topic_slug else ""
         return redirect(reverse("study_review", args=[deck.course.slug]) + query)
     context = _card_context(request.user, deck, topic, settings, now)
-    # Rendered without the request: no context processors (the form posts its CSRF token
-    # through htmx's header, which base.html sets for the whole page).
+    # Rendered without the request: no context processors. htmx posts the CSRF token in the
+    # header base.html sets; the form carries it too, for a post sent before htmx took it over.
+    context["csrf_token"] = get_token(request)
     return HttpResponse(render_to_string("study/review.html#rated", context))
 
 

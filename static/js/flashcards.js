@@ -18,6 +18,9 @@ document.addEventListener("keydown", (event) => {
     const button = card.querySelector(`button[data-rating="${event.key}"]`);
     if (button && !button.disabled) {
       event.preventDefault();
+      // htmx enables swapped-in content only when it settles (about 20 ms later); a key
+      // pressed in between would send a plain form post, so enable this card now.
+      if (window.htmx) window.htmx.process(card);
       button.click();
     }
   }
