@@ -25,8 +25,9 @@ from assessments.interchange import (
     course_questions,
 )
 from assessments.models import MCQ, Attempt, PracticalTask, QuestionDraft, Quiz
-from assessments.reference_code import reference_code
+from assessments.reference_code import lab_reference, reference_code
 from courses.models import Course, Topic
+from labs.models import Lab
 
 
 def _course_for_staff(slug: str) -> Course:
@@ -119,7 +120,9 @@ def _analysis_page(request, report, title, *, quiz, course) -> HttpResponse:
 @role_required(*STAFF_ROLES)
 def reference_solutions(request: HttpRequest, slug: str) -> HttpResponse:
     """The practical tasks' reference code with what the import says about it: block ends
-    that restoration guessed, what the code needs, what a run in the sandbox found."""
+    that restoration guessed, what the code needs, what a run in the sandbox found; beside it
+    the reference solution of the lab that grades the task, if there is one (its lab.toml
+    names the course and the ticket)."""
     course = _course_for_staff(slug)
     tasks = (
         PracticalTask.objects.live()
@@ -127,10 +130,20 @@ def reference_solutions(request: HttpRequest, slug: str) -> HttpResponse:
         .select_related("ticket")
         .order_by("ticket__number")
     )
+    labs = {
+        lab.ticket_number: lab
+        for lab in Lab.objects.live().filter(course=course, ticket_number__isnull=False)
+    }
+    solutions = []
+    for task in tasks:
+        solution = reference_code(task)
+        lab = labs.get(task.ticket.number)
+        solution.lab = lab_reference(lab) if lab else None
+        solutions.append(solution)
     return render(
         request,
         "assessments/reference_solutions.html",
-        {"course": course, "solutions": [reference_code(task) for task in tasks]},
+        {"course": course, "solutions": solutions},
     )
 
 

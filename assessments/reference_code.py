@@ -14,6 +14,7 @@ from pygments.lexers import PythonLexer
 
 from assessments.models import PracticalTask
 from core.stored_messages import render_message
+from labs.models import Lab
 
 NOT_RUN_CODES = frozenset({"needs_network", "removed_api", "undefined_name", "code_not_restored"})
 
@@ -32,6 +33,7 @@ class ReferenceCode:
     task: PracticalTask
     html: SafeString
     notes: list[CodeNote]
+    lab: LabReference | None = None  # the lab's own reference, shown beside the seed's
 
     @property
     def guesses(self) -> list[CodeNote]:
@@ -54,6 +56,23 @@ def _note(warning: dict[str, Any], *, from_run: bool) -> CodeNote:
         restored_lines=lines,
         from_run=from_run,
     )
+
+
+@dataclass
+class LabReference:
+    """The reference solution of the lab that grades a ticket's practical task."""
+
+    lab: Lab
+    html: SafeString | None  # None: the catalogue of this machine has no reference.py for it
+
+
+def lab_reference(lab: Lab) -> LabReference:
+    source = lab.reference_source()
+    if source is None:
+        return LabReference(lab=lab, html=None)
+    formatter = HtmlFormatter(noclasses=True, style="friendly", cssclass="code", linenos="inline")
+    # Pygments escapes the code it formats, so its HTML is safe to mark as such.
+    return LabReference(lab=lab, html=mark_safe(highlight(source, PythonLexer(), formatter)))  # noqa: S308
 
 
 def reference_code(task: PracticalTask) -> ReferenceCode:

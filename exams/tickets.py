@@ -64,15 +64,19 @@ def ensure_imported_set(course: Course) -> TicketSet | None:
         .order_by("-version")
         .first()
     )
-    if latest is not None and latest.generation.get("content_hash") == content:
-        return latest
-    tickets = list(_imported_tickets(course))
-    if not tickets:
-        return latest
     labs = {
         lab.ticket_number: lab
         for lab in Lab.objects.live().filter(course=course, ticket_number__isnull=False)
     }
+    if (
+        latest is not None
+        and latest.generation.get("content_hash") == content
+        and _lab_links(latest) == _wanted_lab_links(latest, labs)
+    ):
+        return latest
+    tickets = list(_imported_tickets(course))
+    if not tickets:
+        return latest
     with transaction.atomic():
         name = latest.name if latest else _("Imported tickets")
         ticket_set = TicketSet.objects.create(
@@ -97,6 +101,18 @@ def ensure_imported_set(course: Course) -> TicketSet | None:
             for question in source.questions.all():
                 _copy_seed_question(ticket, question.position, question)
     return ticket_set
+
+
+def _lab_links(ticket_set: TicketSet) -> dict[int, int]:
+    """Ticket number -> the id of the lab that grades its practical task, as the set has it."""
+    return dict(ticket_set.tickets.filter(lab__isnull=False).values_list("number", "lab_id"))
+
+
+def _wanted_lab_links(ticket_set: TicketSet, labs: dict[int, Lab]) -> dict[int, int]:
+    """The same for the live labs of the catalogue: a lab synced (or retired) after the set was
+    made changes how its ticket is graded, so the imported set gets a new version."""
+    numbers = ticket_set.tickets.values_list("number", flat=True)
+    return {number: labs[number].pk for number in numbers if number in labs}
 
 
 def _next_version(course: Course, name: str) -> int:

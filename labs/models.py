@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -49,3 +52,13 @@ class Lab(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("lab_detail", args=[self.slug])
+
+    def reference_source(self) -> str | None:
+        """The lab's reference solution as the catalogue holds it (labs/catalog/<slug>/
+        reference.py), for instructors only; None when this machine's catalogue lacks it.
+        Read as a file: the web process never loads the catalogue's judges."""
+        path = Path(settings.LAB_CATALOG_DIR) / self.slug / "reference.py"
+        try:
+            return path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
