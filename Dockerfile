@@ -16,7 +16,7 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 # Install the dependencies first so that code changes do not rebuild this layer.
 RUN mkdir -p config accounts core courses assessments labs grading seeds \
-    && pip install '.[worker]' \
+    && pip install '.[worker,mle]' \
     && pip uninstall -y dl-course-platform
 COPY . .
 RUN pip install --no-deps -e . \

@@ -45,13 +45,15 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# A stamp per extra set, redone whenever pyproject.toml changes.
+# A stamp per extra set, redone whenever pyproject.toml changes. Both install every lab
+# environment (`worker`: torch; `mle`: the ML-engineering course's): the embedded worker of
+# `make run` grades labs of either.
 $(VENV)/.installed-run: pyproject.toml $(VENV)/bin/python
-	$(BIN)/python -m pip install --quiet -e '.[worker]'
+	$(BIN)/python -m pip install --quiet -e '.[worker,mle]'
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/bin/python
-	$(BIN)/python -m pip install --quiet -e '.[worker,test]'
+	$(BIN)/python -m pip install --quiet -e '.[worker,mle,test]'
 	touch $@ $(VENV)/.installed-run
 
 .PHONY: system-packages-run system-packages-test

@@ -77,8 +77,8 @@ def run() -> dict:
         # plain_run reads datasets in this process: labkit importable, pointed at the store.
         os.environ["LABKIT_DATASET_DIR"] = store
         sys.path.insert(0, str(Path(settings.BASE_DIR) / "labs"))
-        zygote = default_zygote()
         for lab in _labs_to_measure():
+            zygote = default_zygote(lab.environment)
             reference = (lab.folder / "reference.py").read_text(encoding="utf-8")
             plain_run(lab, 0)  # warm-up: imports, first-use costs
             grade_source(lab, reference, seed=0, zygote=zygote)

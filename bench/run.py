@@ -19,6 +19,7 @@ RESULTS = Path(__file__).with_name("results.json")
 def benchmarks() -> dict[str, Callable[[], dict]]:
     from bench import (
         dataset_read,
+        environments,
         exam_generation,
         grading,
         labs,
@@ -34,6 +35,7 @@ def benchmarks() -> dict[str, Callable[[], dict]]:
         "search_relevance": search_relevance.run,
         "exam_generation": exam_generation.run,
         "sandbox_overhead": sandbox_overhead.run,
+        "environments": environments.run,
         "grading": grading.run,
         "labs": labs.run,
         "dataset_read": dataset_read.run,

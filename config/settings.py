@@ -320,6 +320,31 @@ if PRODUCTION and SANDBOX_ALLOW_NO_CGROUP:
         "SANDBOX_ALLOW_NO_CGROUP: must be off in production (grading needs a cgroup per job)"
     )
 SEED_DATA_DIR = BASE_DIR / "seeds" / "data"
+# Lab environments: what a lab's job finds already imported (lab.toml's ``environment``,
+# "torch" when absent). Each is served by a warm interpreter of its own in every worker pool
+# process (grading/environments.py), which imports these modules once before it forks jobs;
+# bench/environments.py measured the alternatives (one interpreter preloading both, a queue
+# per environment). Every package of every environment is installed in the worker's
+# virtualenv (pyproject.toml's `worker` and `mle` extras), so a job may still import any of them
+# itself; it only pays the import then.
+LAB_ENVIRONMENTS = {
+    "torch": ["numpy", "torch", "onnx", "onnxruntime", "torchvision"],
+    "mle": [
+        "numpy", "scipy", "pandas", "joblib", "sklearn", "sklearn.pipeline", "sklearn.compose",
+        "sklearn.preprocessing", "sklearn.linear_model", "sklearn.ensemble",
+        "sklearn.model_selection", "sklearn.metrics", "sklearn.impute", "lightgbm", "xgboost",
+        "shap", "onnx", "onnxruntime", "skl2onnx", "onnxmltools", "flask",
+    ],
+}  # fmt: skip
+# The environments whose warm interpreter each worker pool process starts as it comes up (the
+# others start on their first job): all of them unless told otherwise; docker-compose's GPU
+# worker, which gets torch labs only, names "torch".
+GRADING_WARM_ENVIRONMENTS = env_list("GRADING_WARM_ENVIRONMENTS", list(LAB_ENVIRONMENTS))
+if set(GRADING_WARM_ENVIRONMENTS) - set(LAB_ENVIRONMENTS):
+    raise ImproperlyConfigured(
+        f"GRADING_WARM_ENVIRONMENTS: expected names of {sorted(LAB_ENVIRONMENTS)}, "
+        f"got {GRADING_WARM_ENVIRONMENTS}"
+    )
 # The lab catalogue (labs/catalog.py); another folder only for tests' workers and for trying
 # a catalogue change on a staging worker.
 LAB_CATALOG_DIR = Path(env_str("LAB_CATALOG_DIR", str(BASE_DIR / "labs" / "catalog")))

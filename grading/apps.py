@@ -11,4 +11,7 @@ class GradingConfig(AppConfig):
         from grading.sandbox import configure
 
         # The sandbox never imports Django: its settings are handed to it here.
-        configure(allow_no_cgroup=settings.SANDBOX_ALLOW_NO_CGROUP)
+        configure(
+            allow_no_cgroup=settings.SANDBOX_ALLOW_NO_CGROUP,
+            environments=settings.LAB_ENVIRONMENTS,
+        )

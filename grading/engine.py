@@ -41,7 +41,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from grading.lab_mounts import lab_mounts, lab_pythonpath
-from grading.sandbox import Limits, SandboxJob, SandboxOutcome, Zygote, run_job
+from grading.sandbox import Limits, SandboxJob, SandboxOutcome, Zygote, default_zygote, run_job
 from grading.text_hygiene import clean_data, clean_line, clean_outcome, clean_text
 from labs.catalog import LabSpec
 from labs.grader_api import (
@@ -319,8 +319,11 @@ def grade_source(
     """Run and judge ``source`` as the lab's ``solution.py``. ``seed`` fixes the job's draw
     (tests and benchmarks; never shown to the learner). ``on_test(position, outcome)`` hears
     each test as soon as its evidence is complete while the job runs; the returned result,
-    judged again from all the evidence once both steps have ended, is the one that counts."""
+    judged again from all the evidence once both steps have ended, is the one that counts.
+    ``zygote``: the warm interpreter to run both steps in (default: this process's one of the
+    lab's environment)."""
     started = time.perf_counter()
+    zygote = zygote or default_zygote(lab.environment)
     spec: JudgeSpec = lab.grader
     device = device or ("cuda" if settings.GRADING_DEVICE == "cuda" else "cpu")
     prepared = spec.prepare(Draw(seed))
@@ -408,7 +411,7 @@ def run_check(
         pythonpath=lab_pythonpath(),
         readonly_mounts=lab_mounts(),
     )
-    outcome = clean_outcome(run_job(job, zygote))
+    outcome = clean_outcome(run_job(job, zygote or default_zygote(lab.environment)))
     checked = Observations()
     checked.feed_channel(outcome.channel)
     return outcome, checked

@@ -51,23 +51,31 @@ def sweep_stuck_jobs() -> dict:
 
 @worker_process_init.connect
 def _start_warm_interpreter(**kwargs) -> None:
-    # Each pool process gets its own warm zygote (torch imported once, forked per job),
-    # started in the background: Celery counts a pool process as up only once this handler
-    # returns, and kills one that is not up within worker_proc_alive_timeout (4 s), less than
-    # the zygote's imports take. The first processes escape that check, but a replacement for
-    # a killed one was itself killed every 4 s, leaving the worker a process short for good.
-    # A job that arrives before the zygote is ready waits for it (Zygote.run takes its lock).
-    threading.Thread(target=_start_default_zygote, name="zygote-start", daemon=True).start()
+    # Each pool process gets its own warm zygote per lab environment (the environment's
+    # packages imported once, forked per job), started in the background: Celery counts a pool
+    # process as up only once this handler returns, and kills one that is not up within
+    # worker_proc_alive_timeout (4 s), less than the zygote's imports take. The first processes
+    # escape that check, but a replacement for a killed one was itself killed every 4 s,
+    # leaving the worker a process short for good. A job that arrives before its zygote is
+    # ready waits for it (Zygote.run takes its lock). Environments not in
+    # GRADING_WARM_ENVIRONMENTS start on their first job.
+    for environment in settings.GRADING_WARM_ENVIRONMENTS:
+        threading.Thread(
+            target=_start_default_zygote,
+            args=(environment,),
+            name=f"zygote-start-{environment}",
+            daemon=True,
+        ).start()
 
 
-def _start_default_zygote() -> None:
+def _start_default_zygote(environment: str) -> None:
     # If it cannot start here (not root, no cgroups), the first job retries it and reports why.
     from grading.sandbox import SandboxError, default_zygote
 
     try:
-        default_zygote().start()
+        default_zygote(environment).start()
     except (SandboxError, OSError):
-        logger.exception("the sandbox's warm interpreter did not start")
+        logger.exception("the sandbox's warm interpreter of %s did not start", environment)
 
 
 @worker_process_shutdown.connect

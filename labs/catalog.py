@@ -1,7 +1,9 @@
 """The lab catalogue on disk: one folder per lab under labs/catalog/<slug>/.
 
 A lab folder holds:
-- ``lab.toml``: title, the course and exam ticket it comes from, the device it needs, its
+- ``lab.toml``: title, the course and exam ticket it comes from, the device it needs, the
+  lab environment its jobs run in (``environment``: a name of settings.LAB_ENVIRONMENTS, whose
+  warm interpreter has that environment's packages imported; "torch" when absent), its
   limits, and ``judge_version`` (an integer, 1 if absent): raise it whenever a change to the
   judge or probe changes what a stored submission deserves, so that `manage.py regrade` can
   re-run the submissions graded by an older version;
@@ -35,6 +37,7 @@ from labs.grader_api import JudgeSpec, LabDefinitionError, Test, validate_judge
 from labs.interface import Declaration, validate_interface
 
 DEVICES = ("cpu", "gpu")
+DEFAULT_ENVIRONMENT = "torch"
 # The limits a lab may set (the sandbox's Limits fields); grading turns them into Limits.
 LIMIT_NAMES = frozenset(
     {"wall_s", "cpu_s", "memory_mb", "processes", "file_size_mb", "open_files", "output_bytes",
@@ -61,6 +64,8 @@ class LabSpec:
     # a lab that trains sets fewer (its margins come from `manage.py lab_margins` instead).
     test_draws: int = 25
     check_limits: dict[str, float] = field(default_factory=dict)  # the clean check step's
+    # Which warm interpreter runs its jobs (both steps): a key of settings.LAB_ENVIRONMENTS.
+    environment: str = DEFAULT_ENVIRONMENT
 
     @property
     def statement(self) -> str:
@@ -148,6 +153,12 @@ def load_lab_folder(folder: Path) -> LabSpec:
             raise CatalogError(f"{where}/lab.toml: {required!r} is missing")
     if data["device"] not in DEVICES:
         raise CatalogError(f"{where}/lab.toml: device must be one of {DEVICES}")
+    environment = data.get("environment", DEFAULT_ENVIRONMENT)
+    if environment not in settings.LAB_ENVIRONMENTS:
+        raise CatalogError(
+            f"{where}/lab.toml: environment must be one of {sorted(settings.LAB_ENVIRONMENTS)}, "
+            f"not {environment!r}"
+        )
     limits = _limits(data, "limits", where)
     check_limits = _limits(data, "check_limits", where)
     judge_version = data.get("judge_version", 1)
@@ -171,6 +182,7 @@ def load_lab_folder(folder: Path) -> LabSpec:
         judge_version=judge_version,
         test_draws=test_draws,
         check_limits=check_limits,
+        environment=environment,
     )
     spec.grader  # noqa: B018 - a judge that breaks the grading contract is refused at load
     spec.interface  # noqa: B018 - and so is a malformed INTERFACE

@@ -13,15 +13,18 @@ zygote).
 from .limits import LimitHit, Limits, SandboxJob, SandboxOutcome
 from .supervisor import SandboxError
 from .zygote import (
+    DEFAULT_ENVIRONMENT,
     Zygote,
     configure,
     default_zygote,
+    environments,
     run_job,
     run_job_fresh,
     stop_default_zygote,
 )
 
 __all__ = [
+    "DEFAULT_ENVIRONMENT",
     "LimitHit",
     "Limits",
     "SandboxError",
@@ -30,6 +33,7 @@ __all__ = [
     "Zygote",
     "configure",
     "default_zygote",
+    "environments",
     "run_job",
     "run_job_fresh",
     "stop_default_zygote",

@@ -97,13 +97,26 @@ REFUSED = b"refused:"
 # Whether zygotes made without an explicit ``allow_no_cgroup`` may run jobs without a cgroup
 # (development machines only); set from the SANDBOX_ALLOW_NO_CGROUP setting by ``configure``.
 _allow_no_cgroup_default = False
+# The lab environments this process serves: name -> what its warm interpreter preloads (the
+# LAB_ENVIRONMENTS setting through ``configure``). Each gets a zygote of its own.
+DEFAULT_ENVIRONMENT = "torch"
+_environments: dict[str, tuple[str, ...]] = {DEFAULT_ENVIRONMENT: DEFAULT_PRELOAD}
 
 
-def configure(*, allow_no_cgroup: bool) -> None:
+def configure(
+    *, allow_no_cgroup: bool, environments: dict[str, list[str] | tuple[str, ...]] | None = None
+) -> None:
     """Set this process's sandbox defaults from the project's settings (called by the grading
     app at start; the sandbox itself never imports Django)."""
-    global _allow_no_cgroup_default
+    global _allow_no_cgroup_default, _environments
     _allow_no_cgroup_default = allow_no_cgroup
+    if environments is not None:
+        _environments = {name: tuple(modules) for name, modules in environments.items()}
+
+
+def environments() -> tuple[str, ...]:
+    """The names of the lab environments this process can serve."""
+    return tuple(_environments)
 
 
 class Zygote:
@@ -548,27 +561,32 @@ def _supervisor_main(reply_fd: int, job_fd: int, prepared: Prepared | None) -> N
         os._exit(code)
 
 
-# --- the default zygote of this process ------------------------------------------------------
+# --- the warm zygotes of this process, one per lab environment ------------------------------
 
-_default: Zygote | None = None
+_default: dict[str, Zygote] = {}
 _default_lock = threading.Lock()
 
 
-def default_zygote() -> Zygote:
-    """This process's warm zygote, created on first use (a forked worker gets its own)."""
-    global _default
+def default_zygote(environment: str = DEFAULT_ENVIRONMENT) -> Zygote:
+    """This process's warm zygote of ``environment``, created on first use (a forked worker
+    gets its own). ValueError for an environment that ``configure`` did not name."""
+    if environment not in _environments:
+        raise ValueError(f"unknown lab environment {environment!r}; known: {environments()}")
     with _default_lock:
-        if _default is None or _default._owner_pid != os.getpid():
-            _default = Zygote()
-        return _default
+        zygote = _default.get(environment)
+        if zygote is None or zygote._owner_pid != os.getpid():
+            zygote = _default[environment] = Zygote(preload=_environments[environment])
+        return zygote
 
 
 def stop_default_zygote() -> None:
-    global _default
+    """Stop every warm zygote of this process."""
     with _default_lock:
-        if _default is not None and _default._owner_pid == os.getpid():
-            _default.stop()
-        _default = None
+        zygotes = list(_default.values())
+        _default.clear()
+    for zygote in zygotes:
+        if zygote._owner_pid == os.getpid():
+            zygote.stop()
 
 
 atexit.register(stop_default_zygote)
@@ -590,9 +608,11 @@ def run_job_fresh(job: SandboxJob, on_channel: ChannelCallback | None = None) ->
 
 
 __all__ = [
+    "DEFAULT_ENVIRONMENT",
     "Zygote",
     "configure",
     "default_zygote",
+    "environments",
     "run_job",
     "run_job_fresh",
     "stop_default_zygote",
