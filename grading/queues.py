@@ -106,14 +106,21 @@ def clear_gpu_heartbeat(worker: str) -> None:
         logger.warning("the GPU worker's heartbeat could not be cleared", exc_info=True)
 
 
-def gpu_worker_online() -> bool:
-    """Whether some GPU worker has beaten within its last few beats. A cache that does not
-    answer counts as "no": the job then goes to the CPU queues, where it is graded anyway."""
+def gpu_worker_beating() -> str | None:
+    """The name of the GPU worker that beat last, while its heartbeat lasts; else None. A
+    cache that does not answer counts as "none": GPU labs then go to the CPU queues, where
+    they are graded anyway."""
     try:
-        return cache.get(GPU_HEARTBEAT_KEY) is not None
+        worker = cache.get(GPU_HEARTBEAT_KEY)
     except Exception:  # any cache failure: fall back to the CPU
         logger.warning("the GPU heartbeat could not be read: routing to the CPU", exc_info=True)
-        return False
+        return None
+    return str(worker) if worker is not None else None
+
+
+def gpu_worker_online() -> bool:
+    """Whether some GPU worker has beaten within its last few beats."""
+    return gpu_worker_beating() is not None
 
 
 def route_device(lab_device: str) -> str:

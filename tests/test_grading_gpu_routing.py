@@ -231,3 +231,12 @@ def wait_for(condition, timeout_s: float, what: str, log_path) -> None:
             return
         time.sleep(0.2)
     pytest.fail(f"waited {timeout_s} s for {what}; the worker's log:\n{log_path.read_text()}")
+
+
+def test_the_operations_page_says_where_gpu_labs_go(client, ada):
+    client.force_login(ada)
+    page = client.get("/admin/grading/submission/operations/").content.decode()
+    assert "Лабораторные для GPU отправляются в очереди CPU" in page
+    queues.record_gpu_heartbeat("gpu@node-7")
+    page = client.get("/admin/grading/submission/operations/").content.decode()
+    assert "GPU-исполнитель gpu@node-7 в сети" in page
