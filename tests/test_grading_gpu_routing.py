@@ -113,6 +113,27 @@ def test_the_heartbeat_expires_and_a_clean_stop_clears_it_at_once(settings):
     assert not queues.gpu_worker_online()
 
 
+def test_regrades_of_a_gpu_lab_are_routed_the_same_way(
+    alice, gpu_lab, broker, django_capture_on_commit_callbacks
+):
+    from grading.models import Regrade
+    from grading.regrading import request_regrade
+
+    Lab.objects.filter(pk=gpu_lab.pk).update(judge_version=2)
+    gpu_lab.refresh_from_db()
+    graded = {"learner": alice, "lab": gpu_lab, "source": "x = 1", "score": 1.0,
+              "status": Submission.Status.DONE, "judge_version": 1}  # fmt: skip
+    first, second = (Submission.objects.create(**graded) for _ in range(2))
+    with django_capture_on_commit_callbacks(execute=True):
+        request_regrade(gpu_lab, submissions=Submission.objects.filter(pk=first.pk))
+    queues.record_gpu_heartbeat("gpu@node")
+    with django_capture_on_commit_callbacks(execute=True):
+        request_regrade(gpu_lab, submissions=Submission.objects.filter(pk=second.pk))
+    on_cpu, on_gpu = (Regrade.objects.get(submission=s) for s in (first, second))
+    assert (on_cpu.device, on_gpu.device) == ("cpu", "gpu")
+    assert broker == [(on_cpu.pk, "labs.cpu.regrade"), (on_gpu.pk, "labs.gpu.regrade")]
+
+
 # --- After the decision ------------------------------------------------------------------------
 def test_a_claim_records_the_device_of_the_worker_that_grades(alice, gpu_lab, settings):
     job = Submission.objects.create(learner=alice, lab=gpu_lab, source="x = 1", device="cpu")
