@@ -308,6 +308,9 @@ LAB_QUEUES = {"cpu": "labs.cpu", "gpu": "labs.gpu"}
 GRADING_DEVICE = env_str("GRADING_DEVICE", "cpu")
 if GRADING_DEVICE not in {"cpu", "cuda"}:
     raise ImproperlyConfigured(f"GRADING_DEVICE: expected 'cpu' or 'cuda', got {GRADING_DEVICE!r}")
+# How often a GPU worker tells the web it is online (grading/queues.py: GPU labs go to the GPU
+# queues only while one is); the web takes it for gone after three beats without one.
+GRADING_GPU_HEARTBEAT_S = env_int("GRADING_GPU_HEARTBEAT_S", 10)
 DATASET_DIR = Path(env_str("DATASET_DIR", str(VAR_DIR / "datasets")))
 SANDBOX_TMP_DIR = Path(env_str("SANDBOX_TMP_DIR", "/tmp/platform-sandbox"))  # noqa: S108
 # Without a cgroup the sandbox refuses to grade (a job's memfd and tmpfs pages would escape its

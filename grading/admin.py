@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from grading import operations
+from grading import queues as queues_module
 from grading.models import Regrade, Submission, TestResult
 from grading.regrading import request_regrade
 from labs.models import Lab
@@ -128,6 +129,7 @@ class SubmissionAdmin(admin.ModelAdmin):
             "opts": self.model._meta,
             "queues": queues,
             "broker_answered": workers is not None,
+            "gpu_worker": queues_module.gpu_worker_beating(),
             "failures": operations.recent_failures(limit=20),
         }
         return TemplateResponse(request, "admin/grading/operations.html", context)

@@ -76,6 +76,12 @@ class GradingJob(models.Model):
     # How many times the sweeper sent the job again because its message seemed lost.
     resends = models.PositiveIntegerField(default=0)
     worker = models.CharField(max_length=200, blank=True)
+    # The device whose queues the job was sent to ("cpu" or "gpu": a GPU lab goes to the CPU
+    # when no GPU worker is online), then the device of the worker that claimed it; blank
+    # for jobs from before it was kept, and for rejected submissions.
+    device = models.CharField(
+        max_length=3, blank=True, choices=[("cpu", "CPU"), ("gpu", "GPU")], default=""
+    )
     # For operators, never shown to learners: why the last attempt failed on our side.
     internal_error = models.TextField(blank=True)
 

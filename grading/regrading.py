@@ -28,7 +28,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from grading import services
+from grading import queues, services
 from grading.models import Regrade, Submission
 from labs.models import Lab
 
@@ -88,10 +88,11 @@ def request_regrade(
         if dry_run:
             return report
         now = timezone.now()
+        device = queues.route_device(lab.device)
         created = Regrade.objects.bulk_create(
             Regrade(
                 submission_id=pk, judge_version=version, enqueued_at=now,
-                requested_by=requested_by,
+                requested_by=requested_by, device=device,
             )
             for pk in missing
         )  # fmt: skip
@@ -101,7 +102,7 @@ def request_regrade(
             ).update(
                 status=Regrade.Status.QUEUED, score=None, message="", messages={},
                 finished_at=None, started_at=None, claim=None, deliveries=0, resends=0,
-                enqueued_at=now, requested_by=requested_by,
+                enqueued_at=now, requested_by=requested_by, device=device,
                 created_at=now,  # asked anew: its time in the queue starts now (expiry)
             )  # fmt: skip
         to_send = list(

@@ -145,6 +145,8 @@ def submit_solution(
             notebook=notebook,
             tests_total=len(lab.tests),
             enqueued_at=timezone.now(),
+            # A GPU lab goes to the GPU queues only while a GPU worker is online.
+            device=queues.route_device(lab.device),
         )
         transaction.on_commit(lambda: send(submission))
     return submission
@@ -160,11 +162,22 @@ def wall_s_of(lab: Lab) -> float:
 
 
 def queue_of(job: GradingJob) -> str:
-    return queues.lab_queue(lab_of(job).device, job.tier)
+    """The job's queue: the device it was routed to (its lab's, for rows from before routing
+    was kept) and its tier."""
+    return queues.lab_queue(job.device or lab_of(job).device, job.tier)
+
+
+def reroute(model: type[GradingJob], job: GradingJob) -> None:
+    """Before a job is sent again: decide its device anew (a GPU worker may have gone, or
+    come), and keep the answer on its row."""
+    device = queues.route_device(lab_of(job).device)
+    if device != job.device:
+        model.objects.filter(pk=job.pk).update(device=device)
+        job.device = device
 
 
 def send(job: GradingJob) -> None:
-    """Publish the job to its lab's queue (device and tier)."""
+    """Publish the job to its queue (the device it was routed to, and its tier)."""
     task = queues.REGRADE_TASK if isinstance(job, Regrade) else queues.GRADE_SUBMISSION_TASK
     queues.send_job(
         task, job.pk, queue_of(job), time_limit_s=wall_s_of(lab_of(job)) + STALE_MARGIN_S
@@ -204,6 +217,7 @@ def claim_job(
             started_at=now,
             worker=worker[:200],
             deliveries=F("deliveries") + 1,
+            device=queues.worker_device(),  # the device that grades it, whatever the queue
         )
         if claimed:
             if model is Submission:
@@ -452,6 +466,7 @@ def _sweep_running(model: type[GradingJob], now, report: dict[str, int]) -> None
             enqueued_at=now,
             internal_error=lost,
         ):
+            reroute(model, job)
             send(job)
             report["retried"] += 1
 
@@ -478,15 +493,22 @@ def _sweep_queued(model: type[GradingJob], now, report: dict[str, int]) -> None:
     )
     if not waiting:
         return
-    # A queue that still holds messages may hold this job's: it is waiting its turn.
+    # A queue that still holds messages may hold this job's: it is waiting its turn. Unless
+    # it waits for a GPU worker that is gone: then it goes to the CPU queues now.
     lengths = queues.queue_lengths({queue_of(job) for job in waiting})
+    gpu_online = None
     for job in waiting:
-        if lengths.get(queue_of(job)) != 0:
+        stranded = False
+        if job.device == "gpu":
+            gpu_online = queues.gpu_worker_online() if gpu_online is None else gpu_online
+            stranded = not gpu_online
+        if lengths.get(queue_of(job)) != 0 and not stranded:
             continue
         # Conditional: only the sweeper that moves enqueued_at sends the job again.
         if model.objects.filter(
             pk=job.pk, status=GradingJob.Status.QUEUED, enqueued_at=job.enqueued_at
         ).update(enqueued_at=now, resends=F("resends") + 1):
+            reroute(model, job)
             send(job)
             report["resent"] += 1
 
@@ -498,7 +520,8 @@ def queue_position(submission: Submission) -> int | None:
         return None
     same_tier_earlier = Q(tier=submission.tier, created_at__lt=submission.created_at)
     ahead = Q(tier=Tier.EXAM) & ~Q(tier=submission.tier) | same_tier_earlier
-    count = Submission.objects.filter(
-        ahead, status=Submission.Status.QUEUED, lab__device=submission.lab.device
-    ).count()
+    same_queues = (
+        Q(device=submission.device) if submission.device else Q(lab__device=submission.lab.device)
+    )
+    count = Submission.objects.filter(ahead, same_queues, status=Submission.Status.QUEUED).count()
     return count + 1

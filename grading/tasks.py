@@ -8,7 +8,12 @@ import logging
 import threading
 
 from celery import shared_task
-from celery.signals import worker_process_init, worker_process_shutdown
+from celery.signals import (
+    worker_process_init,
+    worker_process_shutdown,
+    worker_ready,
+    worker_shutdown,
+)
 from django.conf import settings
 
 from grading import jobs, queues, services
@@ -47,6 +52,31 @@ def regrade_submission(self, regrade_id: int) -> str:
 @shared_task(name=queues.SWEEP_TASK)
 def sweep_stuck_jobs() -> dict:
     return services.sweep_stuck_jobs()
+
+
+_gpu_heartbeat: queues.GpuHeartbeat | None = None
+
+
+@worker_ready.connect
+def _start_gpu_heartbeat(sender=None, **kwargs) -> None:
+    """A GPU worker tells the web it is online (grading/queues.py), from its main process,
+    for as long as that process runs: GPU labs are sent to it only then."""
+    global _gpu_heartbeat
+    consumer = getattr(sender, "task_consumer", None)
+    names = [queue.name for queue in getattr(consumer, "queues", None) or ()]
+    if not queues.serves_gpu_jobs(names) or _gpu_heartbeat is not None:
+        return
+    hostname = getattr(sender, "hostname", None) or "gpu-worker"
+    _gpu_heartbeat = queues.GpuHeartbeat(hostname).start()
+    logger.info("%s grades GPU jobs: its heartbeat is on", hostname)
+
+
+@worker_shutdown.connect
+def _stop_gpu_heartbeat(**kwargs) -> None:
+    global _gpu_heartbeat
+    if _gpu_heartbeat is not None:
+        _gpu_heartbeat.stop()
+        _gpu_heartbeat = None
 
 
 @worker_process_init.connect
