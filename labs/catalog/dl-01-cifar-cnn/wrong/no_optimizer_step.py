@@ -1,0 +1,30 @@
+# expect-fail: accuracy, shapes, layers, parameters
+# Computes the loss and the gradients but never calls optimizer.step(): nothing is learned.
+# The reported loss is right (the loss test's optimizer changes nothing anyway).
+from torch import nn
+
+
+class SimpleCNN(nn.Module):
+    def __init__(self, num_classes=10):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        )
+        self.classifier = nn.Sequential(nn.Flatten(), nn.Linear(16 * 8 * 8, num_classes))
+
+    def forward(self, x):
+        return self.classifier(self.features(x))
+
+
+def train_one_epoch(model, loader, optimizer, device):
+    model.train()
+    total, count = 0.0, 0
+    for inputs, labels in loader:
+        inputs, labels = inputs.to(device), labels.to(device)
+        optimizer.zero_grad()
+        loss = nn.functional.cross_entropy(model(inputs), labels)
+        loss.backward()
+        total += loss.item() * len(labels)
+        count += len(labels)
+    return total / count

@@ -1,0 +1,27 @@
+# expect-fail: layers
+# A single convolution: it learns, but the task asks for at least two nn.Conv2d layers.
+from torch import nn
+
+
+class SimpleCNN(nn.Module):
+    def __init__(self, num_classes=10):
+        super().__init__()
+        self.features = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(4))
+        self.classifier = nn.Sequential(nn.Flatten(), nn.Linear(8 * 8 * 8, num_classes))
+
+    def forward(self, x):
+        return self.classifier(self.features(x))
+
+
+def train_one_epoch(model, loader, optimizer, device):
+    model.train()
+    total, batches = 0.0, 0
+    for inputs, labels in loader:
+        inputs, labels = inputs.to(device), labels.to(device)
+        optimizer.zero_grad()
+        loss = nn.functional.cross_entropy(model(inputs), labels)
+        loss.backward()
+        optimizer.step()
+        total += loss.item()
+        batches += 1
+    return total / batches
