@@ -386,6 +386,9 @@ def _bind(arguments: list[str]) -> str | None:
 
 def check_dockerfile(text: str) -> Verdict:
     instructions = parse_dockerfile(text)
+    for kw, args, _line in instructions:  # every command must parse before any rule is read
+        if kw in ("RUN", "CMD", "ENTRYPOINT"):
+            _argv(args)
     first = next((kw for kw, _args, _line in instructions if kw != "ARG"), None)
     if first != "FROM":
         raise DockerfileError(_("A Dockerfile starts with FROM (only ARG may come before it)."))
