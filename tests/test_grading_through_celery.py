@@ -27,7 +27,11 @@ def wait_final(submission: Submission, seconds: float = 120) -> Submission:
     pytest.fail(f"submission {submission.pk} still {submission.status} after {seconds} s")
 
 
-@pytest.mark.parametrize("slug", ["dl-07-iou", "dl-10-mlops-onnx-pipeline"])
+@pytest.mark.parametrize(
+    "slug",
+    # mle-02: a lab of the ML-engineering environment, served by the worker's second zygote.
+    ["dl-07-iou", "dl-10-mlops-onnx-pipeline", "mle-02-flask-predict-api"],
+)
 def test_a_reference_solution_is_graded_by_the_worker(celery_worker_process, alice, slug):
     sync_labs()
     lab = Lab.objects.get(slug=slug)

@@ -1,0 +1,32 @@
+# expect-fail: unseen_category, saved_model, reported_accuracy, pipeline_structure
+# Saves the fitted LogisticRegression alone: the file has lost the preprocessing, so it cannot
+# take the raw table's rows (strings, unscaled numbers) at prediction time.
+import joblib
+import pandas as pd
+from sklearn.compose import ColumnTransformer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+
+def build_pipeline(df, target):
+    features = df.drop(columns=[target])
+    numeric = list(features.select_dtypes(include="number").columns)
+    categorical = list(features.select_dtypes(exclude="number").columns)
+    preprocessor = ColumnTransformer(
+        [
+            ("num", StandardScaler(), numeric),
+            ("cat", OneHotEncoder(handle_unknown="ignore"), categorical),
+        ]
+    )
+    return Pipeline([("preprocessor", preprocessor), ("classifier", LogisticRegression())])
+
+
+def train_and_save(csv_path, target, model_path):
+    df = pd.read_csv(csv_path)
+    x, y = df.drop(columns=[target]), df[target]
+    x_train, x_test, y_train, y_test = train_test_split(x, y, test_size=0.2, random_state=42)
+    pipeline = build_pipeline(df, target).fit(x_train, y_train)
+    joblib.dump(pipeline.named_steps["classifier"], model_path)
+    return float(pipeline.score(x_test, y_test))
