@@ -10,6 +10,7 @@ from django.utils import translation
 from grading.engine import Status, grade_source
 from labs.catalog import load_catalog, load_lab
 
+# Labs read the session's generated datasets: the real reading code on small sets.
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("generated_datasets")]
 
 CATALOG = Path(__file__).resolve().parent.parent / "labs" / "catalog"
@@ -33,7 +34,6 @@ def expectations(path: Path) -> tuple[set[str], float | None]:
 
 def test_the_catalogue_has_the_labs_of_this_issue():
     assert {"dl-07-iou", "dl-10-mlops-onnx-pipeline"} <= set(LABS)
-    # Labs read the session's generated datasets (the real reading code on small sets).
     assert [lab.slug for lab in load_catalog()] == LABS
 
 

@@ -11,7 +11,7 @@ import pytest
 from grading.engine import grade_source
 from labs.catalog import load_lab
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("generated_datasets")]
 
 CATALOG = Path(__file__).resolve().parent.parent / "labs" / "catalog"
 LABS = [folder.name for folder in sorted(CATALOG.iterdir()) if (folder / "lab.toml").exists()]
