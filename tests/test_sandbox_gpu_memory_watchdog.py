@@ -10,6 +10,7 @@ import pickle
 import signal
 import textwrap
 import time
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -256,3 +257,18 @@ def test_nvml_failing_while_the_job_runs_stops_it_as_the_workers_fault():
     assert isinstance(outcome, str) and outcome.startswith("SandboxError: "), outcome
     assert "the GPU memory watchdog failed" in outcome and "GPU is lost" in outcome
     assert time.monotonic() - started < 10
+
+
+@requires_root
+def test_the_development_setting_reaches_the_zygote_that_forks_the_supervisors():
+    from grading.sandbox import zygote as zygote_module
+
+    before = (zygote_module._allow_no_cgroup_default, zygote_module._allow_no_gpu_watchdog_default)
+    try:
+        for allowed, flag in ((False, b"0"), (True, b"1")):
+            zygote_module.configure(allow_no_cgroup=before[0], allow_no_gpu_watchdog=allowed)
+            with zygote_module.Zygote(preload=()) as sandbox:
+                cmdline = Path(f"/proc/{sandbox.pid}/cmdline").read_bytes()
+                assert cmdline.rstrip(b"\0").split(b"\0")[-1] == flag
+    finally:
+        zygote_module.configure(allow_no_cgroup=before[0], allow_no_gpu_watchdog=before[1])
