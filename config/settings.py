@@ -322,6 +322,15 @@ if PRODUCTION and SANDBOX_ALLOW_NO_CGROUP:
     raise ImproperlyConfigured(
         "SANDBOX_ALLOW_NO_CGROUP: must be off in production (grading needs a cgroup per job)"
     )
+# A CUDA job's GPU memory is capped by its supervisor through NVML (grading/sandbox/gpuwatch.py);
+# where NVML cannot be used the sandbox refuses to grade CUDA jobs rather than run them uncapped.
+# A development GPU machine without NVML may allow them; never in production.
+SANDBOX_ALLOW_NO_GPU_WATCHDOG = env_bool("SANDBOX_ALLOW_NO_GPU_WATCHDOG", False)
+if PRODUCTION and SANDBOX_ALLOW_NO_GPU_WATCHDOG:
+    raise ImproperlyConfigured(
+        "SANDBOX_ALLOW_NO_GPU_WATCHDOG: must be off in production (CUDA jobs need the GPU "
+        "memory watchdog)"
+    )
 SEED_DATA_DIR = BASE_DIR / "seeds" / "data"
 # Lab environments: what a lab's job finds already imported (lab.toml's ``environment``,
 # "torch" when absent). Each is served by a warm interpreter of its own in every worker pool

@@ -14,4 +14,5 @@ class GradingConfig(AppConfig):
         configure(
             allow_no_cgroup=settings.SANDBOX_ALLOW_NO_CGROUP,
             environments=settings.LAB_ENVIRONMENTS,
+            allow_no_gpu_watchdog=settings.SANDBOX_ALLOW_NO_GPU_WATCHDOG,
         )

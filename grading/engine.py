@@ -122,6 +122,7 @@ LIMIT_MESSAGES = {
     "wall": (_("Time limit exceeded ({seconds:g} s)."), "wall_s"),
     "cpu": (_("CPU time limit exceeded ({seconds:g} s)."), "cpu_s"),
     "memory": (_("Memory limit exceeded ({megabytes} MB)."), "memory_mb"),
+    "gpu_memory": (_("GPU memory limit exceeded ({megabytes} MB)."), "gpu_memory_mb"),
     "processes": (_("Too many processes and threads (limit {count})."), "processes"),
     "file_size": (_("File size limit exceeded ({megabytes} MB)."), "file_size_mb"),
     "output": (_("Too much output: only its beginning was kept."), None),

@@ -64,7 +64,7 @@ import traceback
 from dataclasses import dataclass
 from typing import NoReturn
 
-from . import cgroups, isolation, seccomp, syscalls
+from . import cgroups, gpuwatch, isolation, seccomp, syscalls
 from .cgroups import JobCgroup
 from .limits import SandboxJob
 
@@ -91,6 +91,7 @@ OWN_MODULES = [__package__] + [
         "seccomp",
         "cgroups",
         "isolation",
+        "gpuwatch",
         "child",
         "protocol",
         "supervisor",
@@ -517,17 +518,19 @@ def _reseed() -> None:
 
 
 def _cap_gpu_memory(job: SandboxJob) -> None:
-    """Cap torch's CUDA allocator at ``gpu_memory_mb`` once CUDA initialises in the job.
+    """Cap torch's CUDA allocator a little below ``gpu_memory_mb`` once CUDA initialises in
+    the job: a first, friendly line only (a clear ``OutOfMemoryError`` inside torch).
 
-    CUDA cannot be initialised here (the zygote never did, and initialising costs ~0.5 s that
-    a job not using the GPU should not pay), so the cap is queued for torch's lazy init.
-    Memory that CUDA libraries take outside torch's allocator (context, cuDNN/cuBLAS
-    workspaces, raw cudaMalloc through ctypes) is not capped by this.
+    The cap itself is the supervisor's NVML watchdog (gpuwatch.py): the job can undo this
+    setting, and memory that CUDA libraries take outside torch's allocator (context,
+    cuDNN/cuBLAS workspaces, raw cudaMalloc through ctypes) is not counted by it. CUDA cannot
+    be initialised here (the zygote never did, and initialising costs ~0.5 s that a job not
+    using the GPU should not pay), so the cap is queued for torch's lazy init.
     """
     torch = sys.modules.get("torch")
     if job.device != "cuda" or torch is None:
         return
-    limit = job.limits.gpu_memory_mb * MB
+    limit = gpuwatch.allocator_cap_bytes(job.limits.gpu_memory_mb)
 
     def cap() -> None:
         for index in range(torch.cuda.device_count()):

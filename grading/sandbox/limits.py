@@ -14,17 +14,21 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Literal
 
-LimitHit = Literal["wall", "cpu", "memory", "processes", "file_size", "output", "disk", "violation"]
+LimitHit = Literal[
+    "wall", "cpu", "memory", "gpu_memory", "processes", "file_size", "output", "disk", "violation"
+]
 """Why a job was stopped, as seen from the kernel and the supervisor (never from what the job
-wrote): ``wall`` its wall time ran out (or its caller went away); ``cpu`` the CPU time of all its
-processes reached ``cpu_s``; ``memory`` the kernel OOM-killed one of its processes at
-``memory_mb``; ``processes`` the kernel refused a fork or thread at ``processes``;
-``file_size`` a process was killed by SIGXFSZ with a file at ``file_size_mb`` left behind;
-``output`` stdout+stderr or the channel went past their caps; ``disk`` its private tmpfs was
-full at the end; ``violation`` the job interfered with the sandbox's trusted side (a call aimed
-at the job's init, which the seccomp filter answers by killing the caller with SIGSYS, a foreign
-system call ABI, or a failure of the init after learner code ran). A ``MemoryError`` or any other
-exception raised inside the job is the job's own error, not a limit."""
+wrote): ``wall`` its wall time ran out (or its caller went away); ``cpu`` the CPU time of all
+its processes reached ``cpu_s``; ``memory`` the kernel OOM-killed one of its processes at
+``memory_mb``; ``gpu_memory`` a CUDA job's GPU memory, sampled by the supervisor through NVML
+(gpuwatch.py), went past ``gpu_memory_mb``; ``processes`` the kernel refused a fork or thread
+at ``processes``; ``file_size`` a process was killed by SIGXFSZ with a file at ``file_size_mb``
+left behind; ``output`` stdout+stderr or the channel went past their caps; ``disk`` its private
+tmpfs was full at the end; ``violation`` the job interfered with the sandbox's trusted side (a
+call aimed at the job's init, which the seccomp filter answers by killing the caller with
+SIGSYS, a foreign system call ABI, or a failure of the init after learner code ran). A
+``MemoryError`` or any other exception raised inside the job is the job's own error, not a
+limit."""
 TRUNCATED_MARKER = "\n[truncated]\n"
 
 

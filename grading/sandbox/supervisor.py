@@ -4,32 +4,34 @@ Threat model for this part: the job may try to outlast its limits (sleep, spin, 
 gigabytes, stop reading its input), so nothing here waits on the job without a deadline. The
 supervisor is a process of its own per job, forked from the zygote and never forking another
 job, so one job's files and outputs never sit in memory that a later job inherits. It is
-normally forked as a spare before its job exists and prepares all that does not depend on
-the job (``prepare``: the cgroup, the pid namespace, the init moved into the cgroup and waiting
-for the job); the job's limits are written to the cgroup before the init gets the job, so no
-learner code ever runs without them. It reads
-the job's stdout, stderr and observation channel with caps (and stops the job past a hard
-ceiling), enforces wall time itself and the whole job's CPU time through the cgroup, and at
-the end kills the job's init (which makes the kernel kill its whole pid namespace) and then
-every pid still listed in the job's cgroup until none is left, before it removes the group.
-If the caller goes away, the job is killed; if the supervisor dies, the job's init gets
-SIGKILL through PDEATHSIG. Channel bytes that it keeps are also forwarded to the caller while
-the job runs (progress frames, see protocol.py), never more than ``limits.channel_bytes`` in
-all; the socket is written without blocking and the unsent rest waits in a buffer bounded by
-that same cap, so a caller that reads slowly (or not at all) cannot stall the enforcement of
-the job's limits.
+normally forked as a spare before its job exists and prepares all that does not depend on the
+job (``prepare``: the cgroup, the pid namespace, the init moved into the cgroup and waiting for
+the job); the job's limits are written to the cgroup before the init gets the job, so no
+learner code ever runs without them. It reads the job's stdout, stderr and observation channel
+with caps (and stops the job past a hard ceiling), enforces wall time itself and the whole
+job's CPU time through the cgroup, a CUDA job's GPU memory through NVML (gpuwatch.py: the whole
+device's used memory, sampled every ~50 ms against its level before the job started; the job's
+own torch cap is only a friendly first line that it could undo), and at the end kills the job's
+init (which makes the kernel kill its whole pid namespace) and then every pid still listed in
+the job's cgroup until none is left, before it removes the group. If the caller goes away, the
+job is killed; if the supervisor dies, the job's init gets SIGKILL through PDEATHSIG. Channel
+bytes that it keeps are also forwarded to the caller while the job runs (progress frames, see
+protocol.py), never more than ``limits.channel_bytes`` in all; the socket is written without
+blocking and the unsent rest waits in a buffer bounded by that same cap, so a caller that reads
+slowly (or not at all) cannot stall the enforcement of the job's limits.
 
 Verdicts come from the kernel and the supervisor only: ``limit_hit`` is decided from the
-cgroup's counters (OOM kills, refused forks, CPU time), the supervisor's own clock and byte
-counts, the init's wait statuses and what the init saw of the job's tmpfs after every job
-process was dead; nothing the job writes (stdout, stderr, channel, files) decides it. A job
-that interfered with the trusted side ends with a normal outcome whose ``limit_hit`` is
+cgroup's counters (OOM kills, refused forks, CPU time), the supervisor's own clock, byte counts
+and NVML readings, the init's wait statuses and what the init saw of the job's tmpfs after
+every job process was dead; nothing the job writes (stdout, stderr, channel, files) decides it.
+A job that interfered with the trusted side ends with a normal outcome whose ``limit_hit`` is
 "violation" (details go to the worker's stderr, never to the job's outcome); SandboxError is
-raised only where the sandbox failed before any learner code ran, or the supervisor itself
-failed. Without a usable cgroup the sandbox refuses to run jobs unless the fallback was
-allowed for development (see cgroups.py): the job's unique uid then gives a per-job
-RLIMIT_NPROC, and memory and CPU are polled from /proc for that uid (weaker: memfds that no
-process maps escape it, and CPU spent between two polls by processes that exit is missed).
+raised only where the sandbox failed before any learner code ran (a CUDA job whose GPU memory
+NVML cannot watch included: refused, see gpuwatch.py), or the supervisor itself failed. Without
+a usable cgroup the sandbox refuses to run jobs unless the fallback was allowed for development
+(see cgroups.py): the job's unique uid then gives a per-job RLIMIT_NPROC, and memory and CPU
+are polled from /proc for that uid (weaker: memfds that no process maps escape it, and CPU
+spent between two polls by processes that exit is missed).
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 
-from . import cgroups, child, isolation, protocol, syscalls
+from . import cgroups, child, gpuwatch, isolation, protocol, syscalls
 from .limits import TRUNCATED_MARKER, LimitHit, SandboxJob, SandboxOutcome
 
 POLL_INTERVAL_S = 0.05
@@ -250,7 +252,12 @@ def supervise(
             plan = isolation.plan_for(job, prepared.uid, prepared.base)
             if group is not None:
                 group.set_limits(limits.memory_mb * MB, limits.processes + 1)  # +1: init
-            return _run(job, plan, prepared, caller, forwarder, job_fd)
+            watchdog = _gpu_watchdog(job, plan)
+            try:
+                return _run(job, plan, prepared, caller, forwarder, job_fd, watchdog)
+            finally:
+                if watchdog is not None:
+                    watchdog.close()
         finally:
             _end_init(prepared)
             prepared.to_init.close()
@@ -263,6 +270,25 @@ def supervise(
             forwarder.finish()
 
 
+def _gpu_watchdog(job: SandboxJob, plan: isolation.RootPlan) -> gpuwatch.GpuWatchdog | None:
+    """The GPU memory watchdog of a CUDA job (gpuwatch.py), its baseline read now, before
+    the job is sent; None for a CPU job or where gpuwatch lets a CUDA job run unwatched.
+    Opened after the job's init was forked, so no NVML descriptor is ever in the job."""
+    if job.device != "cuda":
+        return None
+    try:  # no learner code ran yet: a failure here is the worker's side
+        reader = gpuwatch.open_reader(plan.gpu_nodes)
+    except gpuwatch.GpuWatchUnavailable as error:
+        raise SandboxError(str(error)) from error
+    if reader is None:
+        return None
+    try:
+        return gpuwatch.GpuWatchdog(reader, job.limits.gpu_memory_mb)
+    except Exception as error:
+        reader.close()
+        raise SandboxError(f"the GPU memory watchdog could not start: {error}") from error
+
+
 def _run(
     job: SandboxJob,
     plan: isolation.RootPlan,
@@ -270,6 +296,7 @@ def _run(
     caller: socket.socket | None,
     forwarder: _Forwarder | None,
     job_fd: int | None,
+    watchdog: gpuwatch.GpuWatchdog | None = None,
 ) -> SandboxOutcome:
     limits = job.limits
     group = prepared.group
@@ -342,6 +369,9 @@ def _run(
         if accounting is not None and accounting.memory_bytes() > limits.memory_mb * MB:
             killed_for = "memory"
             break
+        if watchdog is not None and _gpu_exceeded(watchdog):
+            killed_for = "gpu_memory"
+            break
 
     # Tear down: the init first (the kernel then kills its whole pid namespace), then
     # whatever the cgroup still lists.
@@ -389,6 +419,20 @@ def _run(
         cpu_s=cpu_s,
         memory_peak_mb=peak,
     )
+
+
+def _gpu_exceeded(watchdog: gpuwatch.GpuWatchdog) -> bool:
+    """The watchdog's verdict; an NVML failure while the job runs raises SandboxError (the
+    ``finally`` of ``supervise`` kills the job first), or, where the development setting
+    allows CUDA jobs without the watchdog, is said on stderr and ends the watch."""
+    try:
+        return watchdog.exceeded()
+    except Exception as error:
+        if not gpuwatch.allow_missing():
+            raise SandboxError(f"the GPU memory watchdog failed: {error}") from error
+        print(f"sandbox: GPU memory no longer watched for this job: {error}", file=sys.stderr)
+        watchdog.active = False
+        return False
 
 
 def _read_result(data: bytes) -> tuple[bool, dict, dict[str, bytes]]:

@@ -21,9 +21,10 @@ exception in one can never return into the zygote's loop.
 It exits when its caller closes the control socket (its spare then undoes its preparation),
 so it cannot outlive its worker; the caller restarts it when it has died, and after
 ``max_jobs`` jobs so that address layout and hash secret rotate. On ``device="cuda"`` the
-same fork path is used: CUDA is first initialised in the job's own process, and torch's
-allocator is capped there at ``limits.gpu_memory_mb`` (memory that libraries allocate
-outside torch's allocator is not).
+same fork path is used: CUDA is first initialised in the job's own process; the job's GPU
+memory is capped by its supervisor, which samples the device through NVML (gpuwatch.py; torch's
+allocator is also capped in the job, a friendly first line only). The zygote never imports
+pynvml.
 
 Streaming: ``run(job, on_channel=...)`` calls ``on_channel`` in the caller's thread with each
 complete line of the job's observation channel as the supervisor forwards it. The frames travel
@@ -52,7 +53,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from . import cgroups, child, protocol, seccomp
+from . import cgroups, child, gpuwatch, protocol, seccomp
 from .limits import SandboxJob, SandboxOutcome
 from .supervisor import Prepared, SandboxError, prepare, supervise
 
@@ -81,14 +82,15 @@ PACKAGE_NAME = "_grading_sandbox"
 # directory, so that neither the project's ``grading`` package nor Django is imported.
 _BOOTSTRAP = f"""
 import importlib.util, sys
-fd, directory, preload, allow_no_cgroup = sys.argv[1:5]
+fd, directory, preload, allow_no_cgroup, allow_no_gpu_watchdog = sys.argv[1:6]
 spec = importlib.util.spec_from_file_location(
     "{PACKAGE_NAME}", directory + "/__init__.py", submodule_search_locations=[directory])
 module = importlib.util.module_from_spec(spec)
 sys.modules["{PACKAGE_NAME}"] = module
 spec.loader.exec_module(module)
 from {PACKAGE_NAME}.zygote import serve
-serve(int(fd), [m for m in preload.split(",") if m], allow_no_cgroup == "1")
+serve(int(fd), [m for m in preload.split(",") if m], allow_no_cgroup == "1",
+      allow_no_gpu_watchdog == "1")
 """
 READY = b"ready"
 READY_WITHOUT_CGROUP = b"ready-without-cgroup:"
@@ -97,6 +99,9 @@ REFUSED = b"refused:"
 # Whether zygotes made without an explicit ``allow_no_cgroup`` may run jobs without a cgroup
 # (development machines only); set from the SANDBOX_ALLOW_NO_CGROUP setting by ``configure``.
 _allow_no_cgroup_default = False
+# Whether CUDA jobs may run where NVML cannot watch their GPU memory (gpuwatch.py; development
+# machines only); set from the SANDBOX_ALLOW_NO_GPU_WATCHDOG setting by ``configure``.
+_allow_no_gpu_watchdog_default = False
 # The lab environments this process serves: name -> what its warm interpreter preloads (the
 # LAB_ENVIRONMENTS setting through ``configure``). Each gets a zygote of its own.
 DEFAULT_ENVIRONMENT = "torch"
@@ -104,12 +109,16 @@ _environments: dict[str, tuple[str, ...]] = {DEFAULT_ENVIRONMENT: DEFAULT_PRELOA
 
 
 def configure(
-    *, allow_no_cgroup: bool, environments: dict[str, list[str] | tuple[str, ...]] | None = None
+    *,
+    allow_no_cgroup: bool,
+    environments: dict[str, list[str] | tuple[str, ...]] | None = None,
+    allow_no_gpu_watchdog: bool = False,
 ) -> None:
     """Set this process's sandbox defaults from the project's settings (called by the grading
     app at start; the sandbox itself never imports Django)."""
-    global _allow_no_cgroup_default, _environments
+    global _allow_no_cgroup_default, _allow_no_gpu_watchdog_default, _environments
     _allow_no_cgroup_default = allow_no_cgroup
+    _allow_no_gpu_watchdog_default = allow_no_gpu_watchdog
     if environments is not None:
         _environments = {name: tuple(modules) for name, modules in environments.items()}
 
@@ -166,6 +175,7 @@ class Zygote:
                     str(Path(__file__).resolve().parent),
                     ",".join(self.preload),
                     "1" if allow else "0",
+                    "1" if _allow_no_gpu_watchdog_default else "0",
                 ],
                 env=env,
                 cwd="/",
@@ -414,7 +424,12 @@ def _collapse_to_huge_pages() -> int:
     return collapsed
 
 
-def serve(control_fd: int, preload: list[str], allow_no_cgroup: bool = False) -> None:
+def serve(
+    control_fd: int,
+    preload: list[str],
+    allow_no_cgroup: bool = False,
+    allow_no_gpu_watchdog: bool = False,
+) -> None:
     """The zygote's loop: hand each job to a spare supervisor; exit on EOF.
 
     A spare is a supervisor forked while the zygote waits for the next job; it prepares
@@ -423,6 +438,7 @@ def serve(control_fd: int, preload: list[str], allow_no_cgroup: bool = False) ->
     the next spare at once. If the spare is gone, a supervisor is forked for the job directly.
     """
     control = socket.socket(fileno=control_fd)
+    gpuwatch.configure(allow_no_gpu_watchdog)  # inherited by every supervisor forked below
     # Refuse before the long imports where no job could be bounded or filtered.
     try:
         _, no_cgroup_reason = cgroups.setup(allow_no_cgroup)
