@@ -46,6 +46,11 @@ class _EpochLoader:
     def __len__(self) -> int:
         return _len(self._loader)
 
+    def __getattr__(self, name: str):
+        # loader.dataset, loader.batch_size...: what the DataLoader has (len(loader.dataset)
+        # to average a loss is common).
+        return getattr(self._loader, name)
+
 
 def _number(value):
     """A score as a float, or None when it is not a number."""
