@@ -148,8 +148,9 @@ def _images(rng: np.random.Generator, prototypes: np.ndarray, labels: np.ndarray
     others = (labels + rng.integers(1, 10, n)) % 10
     x += rng.uniform(0.0, 0.6, (n, 1, 1, 1)).astype(np.float32) * prototypes[others]
     shifts = rng.integers(-4, 5, (n, 2))
-    for row, (dy, dx) in enumerate(shifts):
-        x[row] = np.roll(x[row], (int(dy), int(dx)), axis=(1, 2))
+    for dy, dx in np.unique(shifts, axis=0):  # the rows of each shift at once
+        rows = np.flatnonzero((shifts[:, 0] == dy) & (shifts[:, 1] == dx))
+        x[rows] = np.roll(x[rows], (int(dy), int(dx)), axis=(2, 3))
     x *= rng.uniform(0.6, 1.0, (n, 1, 1, 1)).astype(np.float32)
     x += rng.normal(0.0, 0.5, x.shape).astype(np.float32)
     return np.clip(np.rint(x * 255.0), 0, 255).astype(np.uint8)
