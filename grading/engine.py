@@ -40,6 +40,7 @@ import numpy as np
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from grading.figures import FigureImage, render_figures
 from grading.lab_mounts import lab_mounts, lab_pythonpath
 from grading.sandbox import Limits, SandboxJob, SandboxOutcome, Zygote, default_zygote, run_job
 from grading.text_hygiene import clean_data, clean_line, clean_outcome, clean_text
@@ -111,10 +112,13 @@ class GradeResult:
     # The run step as the supervisor measured it, and what each step cost the worker (s).
     cpu_s: float | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    # Pictures the judge made from the evidence (grading/figures.py), PNGs written here.
+    figures: list[FigureImage] = field(default_factory=list)
 
     def as_json(self) -> dict:
         data = asdict(self)
         data["artifacts"] = sorted(self.artifacts)
+        data["figures"] = [figure.name for figure in self.figures]
         return data
 
 
@@ -362,6 +366,9 @@ def grade_source(
         check_outcome, checked = run_check(lab, prepared.check_inputs, handoff, zygote)
     checked_at = time.perf_counter()
     tests = judging.final(observed, outcome, checked, check_outcome)
+    figures = []
+    if outcome.limit_hit != "violation" and judging.evidence is not None:
+        figures = render_figures(spec, judging.evidence)
     total = sum(t.weight for t in tests) or 1.0
     score = round(sum(t.weight for t in tests if t.passed) / total, 4)
     status, overall = overall_status(observed.events, outcome, limits)
@@ -387,6 +394,7 @@ def grade_source(
             if not name.startswith(HIDDEN_ARTIFACTS)
         },
         cpu_s=outcome.cpu_s,
+        figures=figures,
         timings={
             "prepare_s": round(prepared_at - started, 4),
             "run_s": round(ran_at - prepared_at, 4),
@@ -460,6 +468,7 @@ class _Judging:
         self.positions = {test.name: index for index, test in enumerate(spec.tests, start=1)}
         self._live: dict[str, Verdict] = {}  # verdicts decided while the job runs
         self._emitted: set[str] = set()  # tests already heard by on_test
+        self.evidence: Evidence | None = None  # what the final judgement was made on
 
     def live(self, observed: Observations) -> list[tuple[int, TestOutcome]]:
         """Tests decidable from the channel alone, so far (no files, no check, no job)."""
@@ -530,6 +539,7 @@ class _Judging:
             ),
             source=self.source,
         )
+        self.evidence = evidence
 
         def missing(name: str) -> Message:
             if is_checked(name):

@@ -164,12 +164,17 @@ class TestResult(models.Model):
 
 
 class Artifact(models.Model):
-    """A file a grader produced (an image shown on the result page)."""
+    """A file that came with a submission's grading, served only to those who may see the
+    submission: a file the job wrote under ``out/``, or (``grader``) a figure the lab's
+    judge made from the evidence, written as a PNG by trusted code (grading/figures.py) and
+    shown on the result page with its title as the image's alt text."""
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="artifacts")
     name = models.CharField(max_length=200)
     content = models.BinaryField()
     content_type = models.CharField(max_length=100, default="application/octet-stream")
+    grader = models.BooleanField(default=False)  # a judge's figure, not a file of the job
+    titles = models.JSONField(default=dict, blank=True)  # a figure's title by language code
 
     class Meta:
         ordering = ["submission", "name"]
@@ -179,6 +184,9 @@ class Artifact(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def title_in(self, language: str | None) -> str:
+        return message_in(self.name, self.titles, language)
 
 
 class Regrade(GradingJob):

@@ -342,14 +342,31 @@ def record_result(
         if submission is None:
             return False
         _upsert_results(submission.pk, list(enumerate(result.tests, start=1)))
+        figures = {figure.name: figure for figure in result.figures}
         Artifact.objects.bulk_create(
-            Artifact(
-                submission=submission,
-                name=name,
-                content=data,
-                content_type="image/png" if name.endswith(".png") else "application/octet-stream",
-            )
-            for name, data in sorted(result.artifacts.items())
+            [
+                Artifact(
+                    submission=submission,
+                    name=figure.name,
+                    content=figure.png,
+                    content_type="image/png",
+                    grader=True,
+                    titles=figure.titles,
+                )
+                for figure in figures.values()
+            ]
+            + [
+                Artifact(
+                    submission=submission,
+                    name=name,
+                    content=data,
+                    content_type="image/png"
+                    if name.endswith(".png")
+                    else "application/octet-stream",
+                )
+                for name, data in sorted(result.artifacts.items())
+                if name not in figures  # the judge's figure keeps its name
+            ]
         )
         _apply_result(submission, result, judge_version)
         submission.save()

@@ -112,7 +112,11 @@ def _status_context(submission: Submission) -> dict:
     return {
         "submission": submission,
         "results": results,
-        "artifacts": list(submission.artifacts.only("id", "name", "content_type")),
+        "artifacts": list(
+            submission.artifacts.only("id", "name", "content_type", "grader", "titles").order_by(
+                "-grader", "name"
+            )
+        ),
         "position": queue_position(submission),
         "progress": 100 if submission.is_final else int(100 * done / total),
         "regrades": regrade_history(submission) if submission.is_final else [],

@@ -84,6 +84,12 @@ the lab's contract and how the probe calls them. The engine checks the submissio
 against it outside the sandbox and names, in the learner's language, what is missing or cannot
 take the call ("The solution has no function iou_matrix(a, b).") instead of a traceback.
 
+A judge may also define ``figures(evidence) -> list[Figure]``: pictures for the result page,
+each a uint8 array (H, W) or (H, W, 3) taken from the evidence (a learner's reconstruction grid,
+say) with a file name and a translatable title. The engine writes the PNG itself
+(grading/figures.py), so the page never serves bytes that learner code wrote; a figure the
+evidence cannot make is left out.
+
 A lab folder also holds ``lab.toml``, ``statement.md`` (every test, weight and tolerance, in
 Russian), the starter ``solution.py``, ``reference.py`` (scores 1.0 on every draw) and
 ``wrong/*.py`` (each starts with ``# expect-fail: test, ...``, and a do-nothing one with
@@ -267,6 +273,17 @@ def validate_tests(tests: list[Test]) -> None:
 
 
 @dataclass(frozen=True)
+class Figure:
+    """A picture for the result page: ``image`` is a uint8 array (H, W) or (H, W, 3), ``name``
+    the file name it is stored under ("reconstructions.png"), ``title`` its translatable
+    caption (also the image's alt text)."""
+
+    name: str
+    image: np.ndarray
+    title: Any
+
+
+@dataclass(frozen=True)
 class JudgeSpec:
     """A validated judge module."""
 
@@ -275,6 +292,7 @@ class JudgeSpec:
     prepare: Callable[[Draw], Prepared]
     judge: Callable[[str, Evidence, Any], Verdict]
     has_check: bool
+    figures: Callable[[Evidence], list[Figure]] | None = None
 
     def test(self, name: str) -> Test:
         return next(test for test in self.tests if test.name == name)
@@ -293,6 +311,9 @@ def validate_judge(module: ModuleType, *, has_check: bool) -> JudgeSpec:
             raise LabDefinitionError(f"{name} is missing (see labs/grader_api.py)")
     tests = list(module.TESTS)
     validate_tests(tests)
+    figures = getattr(module, "figures", None)
+    if figures is not None and not callable(figures):
+        raise LabDefinitionError("figures must be a function: figures(evidence) -> list[Figure]")
     checked = [name for test in tests for name in test.observations if is_checked(name)]
     if checked and not has_check:
         raise LabDefinitionError(f"tests read {checked} but the lab has no check.py")
@@ -302,6 +323,7 @@ def validate_judge(module: ModuleType, *, has_check: bool) -> JudgeSpec:
         prepare=module.prepare,
         judge=module.judge,
         has_check=has_check,
+        figures=figures,
     )
 
 

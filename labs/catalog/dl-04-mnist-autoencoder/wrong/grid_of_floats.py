@@ -1,0 +1,43 @@
+# expect-fail: grid
+# A good autoencoder, but the grid is left as floats in [0, 1] instead of uint8 pixels.
+import numpy as np
+import torch
+from torch import nn
+
+
+class Autoencoder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.encoder = nn.Sequential(nn.Flatten(), nn.Linear(784, 128), nn.ReLU(),
+                                     nn.Linear(128, 32))
+        self.decoder = nn.Sequential(nn.Linear(32, 128), nn.ReLU(), nn.Linear(128, 784),
+                                     nn.Sigmoid())
+
+    def encode(self, x):
+        return self.encoder(x)
+
+    def decode(self, z):
+        return self.decoder(z).view(-1, 1, 28, 28)
+
+    def forward(self, x):
+        return self.decode(self.encode(x))
+
+
+def train_autoencoder(loader, epochs, device):
+    model = Autoencoder().to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
+    for _ in range(epochs):
+        for images, _labels in loader:
+            images = images.to(device)
+            optimizer.zero_grad()
+            nn.functional.mse_loss(model(images), images).backward()
+            optimizer.step()
+    return model
+
+
+def reconstruction_grid(model, images):
+    with torch.no_grad():
+        recon = model(images)
+    top = np.concatenate(list(images[:, 0].numpy()), axis=1)
+    bottom = np.concatenate(list(recon[:, 0].numpy()), axis=1)
+    return np.concatenate([top, bottom], axis=0)
