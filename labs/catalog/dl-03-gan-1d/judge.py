@@ -37,7 +37,7 @@ TOLERANCE = 0.25
 TESTS = [
     Test("wide_target", 3, _("Wide target"), CORE, uses=("target_0",)),
     Test("narrow_target", 3, _("Narrow target"), CORE, uses=("target_1",)),
-    Test("shapes", 1, _("Shapes"), EDGE, uses=("shapes", "target_0", "target_1"),
+    Test("shapes", 1, _("Shapes"), EDGE, uses=("shapes",),
          requires=("wide_target", "narrow_target")),
     Test("adversarial", 1, _("Adversarial training"), CLAIM,
          uses=(SOURCE, "target_0", "target_1")),

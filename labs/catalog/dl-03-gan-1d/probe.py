@@ -17,7 +17,9 @@ _counts = {"Generator": 0, "Discriminator": 0}
 
 def _count(cls, name):
     """Count the calls of cls.forward (the learner's class) while train_gan runs."""
-    original = cls.forward
+    original = getattr(cls, "forward", None)
+    if original is None:  # no such class: the tests that need it say so
+        return
 
     def forward(self, *args, **kwargs):
         _counts[name] += 1
@@ -45,7 +47,7 @@ def run(solution, observe, inputs):
             }
 
     for name in ("Generator", "Discriminator"):
-        _count(getattr(solution, name), name)
+        _count(getattr(solution, name, None), name)
     for index, target in enumerate(inputs["targets"]):
         with observe(f"target_{index}") as seen:
             data = torch.Generator().manual_seed(target["data_seed"])
