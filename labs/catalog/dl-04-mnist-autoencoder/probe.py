@@ -46,16 +46,16 @@ def _export(module, example, path, name):
 def run(solution, observe, inputs):
     device = inputs["device"]
     torch.manual_seed(inputs["seed"])
-    x, y = datasets.load("mnist", "train", limit=inputs["train_rows"])
-    loader = torch.utils.data.DataLoader(
-        torch.utils.data.TensorDataset(x, y),
-        batch_size=inputs["batch"],
-        shuffle=True,
-        generator=torch.Generator().manual_seed(inputs["seed"]),
-    )
-    model = None
+    model = x = None
 
     with observe("trained") as seen:
+        x, y = datasets.load("mnist", "train", limit=inputs["train_rows"])
+        loader = torch.utils.data.DataLoader(
+            torch.utils.data.TensorDataset(x, y),
+            batch_size=inputs["batch"],
+            shuffle=True,
+            generator=torch.Generator().manual_seed(inputs["seed"]),
+        )
         model = solution.train_autoencoder(loader, inputs["epochs"], device)
         if not _isinstance(model, _module):
             kind = _type(model).__name__
