@@ -333,7 +333,7 @@ LAB_ENVIRONMENTS = {
         "numpy", "scipy", "pandas", "joblib", "sklearn", "sklearn.pipeline", "sklearn.compose",
         "sklearn.preprocessing", "sklearn.linear_model", "sklearn.ensemble",
         "sklearn.model_selection", "sklearn.metrics", "sklearn.impute", "lightgbm", "xgboost",
-        "shap", "onnx", "onnxruntime", "skl2onnx", "onnxmltools", "flask",
+        "shap", "onnx", "onnxruntime", "skl2onnx", "onnxmltools", "flask", "flask.testing",
     ],
 }  # fmt: skip
 # The environments whose warm interpreter each worker pool process starts as it comes up (the
