@@ -322,11 +322,11 @@ if PRODUCTION and SANDBOX_ALLOW_NO_CGROUP:
 SEED_DATA_DIR = BASE_DIR / "seeds" / "data"
 # Lab environments: what a lab's job finds already imported (lab.toml's ``environment``,
 # "torch" when absent). Each is served by a warm interpreter of its own in every worker pool
-# process (grading/environments.py), which imports these modules once before it forks jobs;
-# bench/environments.py measured the alternatives (one interpreter preloading both, a queue
-# per environment). Every package of every environment is installed in the worker's
-# virtualenv (pyproject.toml's `worker` and `mle` extras), so a job may still import any of them
-# itself; it only pays the import then.
+# process (grading/sandbox/zygote.py: default_zygote), which imports these modules once
+# before it forks jobs; bench/environments.py measured the alternatives (one interpreter
+# preloading both, a queue per environment). Every package of every environment is installed
+# in the worker's virtualenv (pyproject.toml's `worker` and `mle` extras), so a job may still
+# import any of them itself; it only pays the import then.
 LAB_ENVIRONMENTS = {
     "torch": ["numpy", "torch", "onnx", "onnxruntime", "torchvision"],
     "mle": [
