@@ -23,7 +23,7 @@ import json
 import statistics
 import time
 
-ROUNDS = 5
+ROUNDS = 7
 
 JOBS = {
     "empty": "pass\n",
@@ -70,22 +70,24 @@ def _memory(pid: int) -> dict:
     return {k: round(v, 1) for k, v in fields.items()}
 
 
-def _job_ms(zygote, source: str) -> float:
-    from grading.sandbox import Limits, SandboxJob, run_job
+def _job(source: str):
+    from grading.sandbox import Limits, SandboxJob
 
-    job = SandboxJob(
+    return SandboxJob(
         files={"main.py": source.encode()},
         entry="main.py",
         limits=Limits(wall_s=60, cpu_s=60, memory_mb=2048),
     )
-    run_job(job, zygote)  # first run: file cache
-    times = []
-    for _ in range(ROUNDS):
-        started = time.perf_counter()
-        outcome = run_job(job, zygote)
-        times.append(time.perf_counter() - started)
-        assert outcome.exit_code == 0, outcome.stderr[-2000:]
-    return round(statistics.median(times) * 1000, 1)
+
+
+def _time_ms(zygote, job) -> float:
+    from grading.sandbox import run_job
+
+    started = time.perf_counter()
+    outcome = run_job(job, zygote)
+    elapsed = time.perf_counter() - started
+    assert outcome.exit_code == 0, outcome.stderr[-2000:]
+    return elapsed * 1000
 
 
 def candidates() -> dict[str, tuple[str, ...]]:
@@ -97,21 +99,37 @@ def candidates() -> dict[str, tuple[str, ...]]:
 
 
 def run() -> dict:
+    """Each zygote is started alone (its start time and memory), then all of them serve the
+    same jobs in turn, round after round, so that a change of load on the machine reaches
+    every candidate alike."""
     from grading.sandbox import Zygote
 
     figures: dict = {}
     measured: dict = {}
-    for name, preload in candidates().items():
-        zygote = Zygote(preload=preload)
-        started = time.perf_counter()
-        zygote.start()
-        start_s = time.perf_counter() - started
-        try:
-            memory = _memory(zygote.pid)
-            jobs = {job: _job_ms(zygote, source) for job, source in JOBS.items()}
-        finally:
+    zygotes: dict = {}
+    jobs = {name: _job(source) for name, source in JOBS.items()}
+    try:
+        for name, preload in candidates().items():
+            zygote = zygotes[name] = Zygote(preload=preload)
+            started = time.perf_counter()
+            zygote.start()
+            measured[name] = {"start_s": round(time.perf_counter() - started, 2)}
+            measured[name].update(_memory(zygote.pid))
+        times: dict = {name: {job: [] for job in jobs} for name in zygotes}
+        for zygote in zygotes.values():  # first runs: the file cache
+            for job in jobs.values():
+                _time_ms(zygote, job)
+        for _ in range(ROUNDS):
+            for name, zygote in zygotes.items():
+                for job_name, job in jobs.items():
+                    times[name][job_name].append(_time_ms(zygote, job))
+    finally:
+        for zygote in zygotes.values():
             zygote.stop()
-        measured[name] = {"start_s": round(start_s, 2), **memory, "jobs_ms": jobs}
+    for name in measured:
+        measured[name]["jobs_ms"] = {
+            job: round(statistics.median(values), 1) for job, values in times[name].items()
+        }
         print(f"  {name}: {json.dumps(measured[name])}", flush=True)
     torch_only = measured["torch"]
     for name, figure in measured.items():

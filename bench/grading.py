@@ -114,7 +114,7 @@ def plain_run(lab, seed: int, timings: dict | None = None) -> float:
         if spec.has_check:
             check_started = time.perf_counter()
             check = _module_from(lab.folder / "check.py", "_lab_check")
-            check.run(checked, prepared.check_inputs, "out/handoff")
+            check.run(checked, _with_paths(prepared.check_inputs), "out/handoff")
             if timings is not None:
                 timings["check_s"] = time.perf_counter() - check_started
         evidence = Evidence(

@@ -69,7 +69,9 @@ def main(names: list[str]) -> int:
                     f"(baseline {figure['baseline']} {baseline_unit})"
                 )
             results.update(figures)
-            RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+            RESULTS.write_text(
+                json.dumps(results, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+            )
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
     return 0

@@ -334,18 +334,18 @@ if PRODUCTION and SANDBOX_ALLOW_NO_GPU_WATCHDOG:
 SEED_DATA_DIR = BASE_DIR / "seeds" / "data"
 # Lab environments: what a lab's job finds already imported (lab.toml's ``environment``,
 # "torch" when absent). Each is served by a warm interpreter of its own in every worker pool
-# process (grading/environments.py), which imports these modules once before it forks jobs;
-# bench/environments.py measured the alternatives (one interpreter preloading both, a queue
-# per environment). Every package of every environment is installed in the worker's
-# virtualenv (pyproject.toml's `worker` and `mle` extras), so a job may still import any of them
-# itself; it only pays the import then.
+# process (grading/sandbox/zygote.py: default_zygote), which imports these modules once
+# before it forks jobs; bench/environments.py measured the alternatives (one interpreter
+# preloading both, a queue per environment). Every package of every environment is installed
+# in the worker's virtualenv (pyproject.toml's `worker` and `mle` extras), so a job may still
+# import any of them itself; it only pays the import then.
 LAB_ENVIRONMENTS = {
     "torch": ["numpy", "torch", "onnx", "onnxruntime", "torchvision"],
     "mle": [
         "numpy", "scipy", "pandas", "joblib", "sklearn", "sklearn.pipeline", "sklearn.compose",
         "sklearn.preprocessing", "sklearn.linear_model", "sklearn.ensemble",
         "sklearn.model_selection", "sklearn.metrics", "sklearn.impute", "lightgbm", "xgboost",
-        "shap", "onnx", "onnxruntime", "skl2onnx", "onnxmltools", "flask",
+        "shap", "onnx", "onnxruntime", "skl2onnx", "onnxmltools", "flask", "flask.testing",
     ],
 }  # fmt: skip
 # The environments whose warm interpreter each worker pool process starts as it comes up (the

@@ -113,3 +113,17 @@ def test_production_services_share_a_redis_cache(services):
     # Production refuses to start without CACHE_URL: the throttles need a shared counter.
     for name in APP_SERVICES:
         assert services[name]["environment"]["CACHE_URL"].startswith("redis://redis:"), name
+
+
+def test_every_worker_can_serve_every_lab_environment(services):
+    """Both workers grade labs of every environment (the image installs them all); a worker
+    may start only some warm (the GPU worker: torch), the rest start on their first job."""
+    from django.conf import settings
+
+    dockerfile = (COMPOSE.parent / "Dockerfile").read_text()
+    assert "'.[worker,mle]'" in dockerfile
+    for name in ("worker-cpu", "worker-gpu"):
+        warm = services[name].get("environment", {}).get("GRADING_WARM_ENVIRONMENTS")
+        if warm is not None:
+            assert set(warm.split(",")) <= set(settings.LAB_ENVIRONMENTS), name
+    assert services["worker-gpu"]["environment"]["GRADING_WARM_ENVIRONMENTS"] == "torch"
