@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('grading', '0004_test_result_titles'),
+        ('grading', '0005_job_device'),
     ]
 
     operations = [
