@@ -20,6 +20,7 @@ from labs.catalog import catalog_dir, load_lab_folder
 from labs.dataset_store import RUN_VIEW_DIR, generate, run_view_is_fresh
 from labs.labkit import datasets
 from tests.test_lab_datasets_in_sandbox import describe_here, labkit_job
+from tests.test_lab_datasets_provisioning import provision, status_rows
 from tests.test_sandbox_support import last_json, requires_root
 
 IMAGE_SETS = [name for name, layout in datasets.LAYOUTS.items() if layout.kind == datasets.IMAGES]
@@ -277,3 +278,17 @@ def test_no_lab_probe_reads_a_held_out_split():
         if reads:
             problems[probe.parent.name] = reads
     assert problems == {}
+
+
+def test_the_status_reports_the_view_apart_from_the_sets_and_run_view_builds_it(tmp_path):
+    store = tmp_path / "store"
+    generate(store, names=["digits"])
+    output = provision("--store", str(store))
+    assert set(status_rows(output)) == set(datasets.NAMES)  # the view is not a set
+    view_line = "run view .run-view (no test split of mnist, fashion_mnist, cifar10)"
+    assert f"{view_line}: up to date" in output
+    shutil.rmtree(store / RUN_VIEW_DIR)  # as a store provisioned before the view existed
+    assert f"{view_line}: missing or stale" in provision("--status", "--store", str(store))
+    assert not (store / RUN_VIEW_DIR).exists()  # a report changes nothing
+    assert f"{view_line}: up to date" in provision("--run-view", "--store", str(store))
+    assert run_view_is_fresh(store)
