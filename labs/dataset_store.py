@@ -527,7 +527,8 @@ def _refresh_run_view(store: Path) -> bool:
             directory.chmod(0o755)
         held_out = sorted(f for layout in LAYOUTS.values() for f in held_out_files(layout))
         marker = built / RUN_VIEW_MARKER
-        marker.write_text(json.dumps({"held_out": held_out, "built_at": _now()}, indent=2) + "\n")
+        # No date in it: the same store gives the same bytes (generate's seed promise).
+        marker.write_text(json.dumps({"held_out": held_out}, indent=2) + "\n")
         marker.chmod(0o644)
         os.replace(marker, view / RUN_VIEW_MARKER)
         names = [name for name, layout in LAYOUTS.items() if (built / layout.directory).is_dir()]
@@ -631,7 +632,7 @@ def _write_manifest(
         "name": name,
         "source": source,
         "counts": counts or PUBLISHED_COUNTS[name],
-        "installed_at": _now(),
+        "installed_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "files": {
             relative: {
                 "size": (staging / relative).stat().st_size,
@@ -651,10 +652,6 @@ def _write_manifest(
                 os.fsync(f.fileno())
     for path in [*_dirs_under(directory), directory]:
         path.chmod(0o755)
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _read_manifest(directory: Path) -> dict | None:
