@@ -41,7 +41,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from grading.figures import FigureImage, render_figures
-from grading.lab_mounts import lab_mounts, lab_pythonpath
+from grading.lab_mounts import CHECK_STEP, RUN_STEP, lab_mounts, lab_pythonpath
 from grading.sandbox import Limits, SandboxJob, SandboxOutcome, Zygote, default_zygote, run_job
 from grading.text_hygiene import clean_data, clean_line, clean_outcome, clean_text
 from labs.catalog import LabSpec
@@ -339,7 +339,8 @@ def grade_source(
         limits=limits,
         device=device,
         pythonpath=(".", *lab_pythonpath()),
-        readonly_mounts=lab_mounts(),  # labkit and the dataset store (grading/lab_mounts.py)
+        # labkit and the dataset store's run view, without the held-out files (lab_mounts.py)
+        readonly_mounts=lab_mounts(RUN_STEP),
     )
     src = Source(source)
     observed = Observations()
@@ -415,10 +416,10 @@ def run_check(
         entry="_runner.py",
         limits=check_limits(lab),
         device="cpu",
-        # Grader code only: it may read labkit and the dataset store (held-out data whose
-        # labels must never enter the run step).
+        # Grader code only: it may read labkit and the whole dataset store (held-out data
+        # whose labels must never enter the run step, which sees the store's run view).
         pythonpath=lab_pythonpath(),
-        readonly_mounts=lab_mounts(),
+        readonly_mounts=lab_mounts(CHECK_STEP),
     )
     outcome = clean_outcome(run_job(job, zygote or default_zygote(lab.environment)))
     checked = Observations()

@@ -15,6 +15,19 @@ imported only by the functions that need them).
 - ``generate(store, seed)``: generated stand-ins of the same layout (labs/synthetic_datasets.py).
 - ``status(store)``: what is present, where from, and whether jobs can read it.
 
+The store also holds its *run view*, ``RUN_VIEW_DIR`` at its top: the same layout, made of
+hard links to every file of the sets except the held-out ones (``held_out_files``: the test
+split of MNIST, Fashion-MNIST and CIFAR-10, whose images the judges draw and whose labels they
+judge against on the trusted side). The step of a grading job that runs learner code sees the
+view at /datasets, the clean check step (grader code only) the whole store
+(grading/lab_mounts.py). Only the files of each set's layout (and their published ``.gz`` twins) enter
+the view: not the manifests, nor anything else a store may hold. scikit-learn's sets have no
+split files (their test rows are in the same file), so they are whole in the view: their
+judges split them with a fixed ``random_state``, which learner code could repeat. Every run
+rebuilds the view under the lock after moving sets in, and ``ensure_run_view`` rebuilds a
+missing or stale one (a store provisioned before the view existed, or changed by hand): it is
+stale unless it holds exactly the right files, each the very inode of the store's file.
+
 Every run is all or nothing: the sets are built in a staging directory inside the store (the
 same file system, so a rename is atomic; a sibling of the store may be on another file system,
 a volume's mount point for one), read back with labkit's own readers, and only then moved in,
@@ -51,13 +64,16 @@ from labs.labkit.datasets import (
     MANIFEST_NAME,
     MNIST_FILES,
     NAMES,
+    RUN_VIEW_MARKER,
     DatasetError,
+    held_out_files,
     read_arrays,
     read_cifar_batch,
 )
 
 LOCK_NAME = ".provision.lock"
 STAGING_PREFIX = ".staging-"
+RUN_VIEW_DIR = ".run-view"  # the store as learner code sees it: no held-out file
 CIFAR_ARCHIVE = "cifar-10-python.tar.gz"
 # Rows of the published sets; a published file that parses but holds other counts is refused.
 PUBLISHED_COUNTS = {
@@ -227,19 +243,21 @@ def install_published(
                 problems.append(f"{_shown(path, source)}: {problem}")
     if problems:
         raise ProvisionError(_refusal(problems))
-    with _locked(store), _staging(store) as staging:
-        for item in found.values():
-            say(f"unpacking {item.name}")
-            try:
-                files = _unpack(item, staging, table)
-            except ProvisionError as error:
-                problems.append(str(error))
-                continue
-            problems += _read_back(item.name, staging, PUBLISHED_COUNTS[item.name])
-            _write_manifest(item.name, staging, "published", files)
-        if problems:
-            raise ProvisionError(_refusal(problems))
-        _move_in(list(found), staging, store)
+    with _locked(store):
+        with _staging(store) as staging:
+            for item in found.values():
+                say(f"unpacking {item.name}")
+                try:
+                    files = _unpack(item, staging, table)
+                except ProvisionError as error:
+                    problems.append(str(error))
+                    continue
+                problems += _read_back(item.name, staging, PUBLISHED_COUNTS[item.name])
+                _write_manifest(item.name, staging, "published", files)
+            if problems:
+                raise ProvisionError(_refusal(problems))
+            _move_in(list(found), staging, store)
+        _refresh_run_view(store)
     report.installed = list(found)
     return report
 
@@ -405,21 +423,121 @@ def generate(
         for name in wanted:
             if name not in todo:
                 report.skipped[name] = "already present (--force replaces it)"
-        if not todo:
-            return report
-        with _staging(store) as staging:
-            for name in todo:
-                say(f"generating {name}")
-                counts = synthetic_datasets.write_set(name, staging, seed, sizes)
-                problems = _read_back(name, staging, counts)
-                if problems:  # a bug of the generator, not bad input
-                    raise ProvisionError(_refusal(problems))
-                directory = staging / LAYOUTS[name].directory
-                files = [p.relative_to(staging).as_posix() for p in _files_under(directory)]
-                _write_manifest(name, staging, "generated", files, seed=seed, counts=counts)
-            _move_in(todo, staging, store)
+        if todo:
+            with _staging(store) as staging:
+                for name in todo:
+                    say(f"generating {name}")
+                    counts = synthetic_datasets.write_set(name, staging, seed, sizes)
+                    problems = _read_back(name, staging, counts)
+                    if problems:  # a bug of the generator, not bad input
+                        raise ProvisionError(_refusal(problems))
+                    directory = staging / LAYOUTS[name].directory
+                    files = [p.relative_to(staging).as_posix() for p in _files_under(directory)]
+                    _write_manifest(name, staging, "generated", files, seed=seed, counts=counts)
+                _move_in(todo, staging, store)
+        _refresh_run_view(store)
     report.installed = todo
     return report
+
+
+# --- the run view: the store without its held-out files --------------------------------------
+
+
+def run_view_path(store: Path) -> Path:
+    return Path(store) / RUN_VIEW_DIR
+
+
+def run_view_files(store: Path) -> dict[str, tuple[int, int]]:
+    """What the run view must hold: store-relative path -> (st_dev, st_ino) of the store's
+    file, for every file of a set's layout that is not held out, and its ``.gz`` twin."""
+    store = Path(store)
+    expected: dict[str, tuple[int, int]] = {}
+    for layout in LAYOUTS.values():
+        held_out = set(held_out_files(layout))
+        for relative in layout.files:
+            if relative in held_out:
+                continue
+            for candidate in (relative, f"{relative}.gz"):
+                try:
+                    found = os.lstat(store / candidate)
+                except OSError:  # absent (an incomplete or missing set)
+                    continue
+                if stat.S_ISREG(found.st_mode):
+                    expected[candidate] = (found.st_dev, found.st_ino)
+    return expected
+
+
+def run_view_is_fresh(store: Path) -> bool:
+    """Whether the view holds its marker and exactly ``run_view_files``, link for link."""
+    return _view_contents(run_view_path(store)) == run_view_files(store)
+
+
+def ensure_run_view(store: Path) -> Path:
+    """The store's run view, rebuilt first (under the store's lock) if it is missing or stale.
+    Raises OSError where it cannot be written."""
+    store = Path(store)
+    if not run_view_is_fresh(store):
+        with _locked(store):
+            _refresh_run_view(store)
+    return run_view_path(store)
+
+
+def _view_contents(view: Path) -> dict[str, tuple[int, int]] | None:
+    """The view's files (relative path -> (st_dev, st_ino)), without its marker; None unless
+    it is a directory with its marker holding nothing but directories and regular files."""
+    try:
+        if not stat.S_ISDIR(os.lstat(view).st_mode):
+            return None
+        found: dict[str, tuple[int, int]] = {}
+        for directory, dirnames, filenames in os.walk(view):
+            for name in [*dirnames, *filenames]:
+                path = Path(directory) / name
+                entry = os.lstat(path)
+                if stat.S_ISDIR(entry.st_mode):
+                    continue
+                if not stat.S_ISREG(entry.st_mode):
+                    return None
+                found[path.relative_to(view).as_posix()] = (entry.st_dev, entry.st_ino)
+    except OSError:
+        return None
+    if found.pop(RUN_VIEW_MARKER, None) is None:
+        return None
+    return found
+
+
+def _refresh_run_view(store: Path) -> bool:
+    """Rebuild the run view if it is not fresh; the caller holds the store's lock. The view
+    directory itself stays (jobs bind it): its marker is written first, then each set is
+    swapped in as in the store, and what no longer belongs is moved out."""
+    expected = run_view_files(store)
+    view = run_view_path(store)
+    if _view_contents(view) == expected:
+        return False
+    with _staging(store) as staging:
+        if view.is_symlink() or (view.exists() and not view.is_dir()):
+            os.rename(view, staging / "replaced-view")
+        view.mkdir(mode=0o755, exist_ok=True)
+        view.chmod(0o755)
+        built = staging / "view"
+        built.mkdir()
+        for relative in sorted(expected):
+            (built / relative).parent.mkdir(parents=True, exist_ok=True)
+            os.link(store / relative, built / relative, follow_symlinks=False)
+        for directory in _dirs_under(built):
+            directory.chmod(0o755)
+        held_out = sorted(f for layout in LAYOUTS.values() for f in held_out_files(layout))
+        marker = built / RUN_VIEW_MARKER
+        # No date in it: the same store gives the same bytes (generate's seed promise).
+        marker.write_text(json.dumps({"held_out": held_out}, indent=2) + "\n")
+        marker.chmod(0o644)
+        os.replace(marker, view / RUN_VIEW_MARKER)
+        names = [name for name, layout in LAYOUTS.items() if (built / layout.directory).is_dir()]
+        keep = {RUN_VIEW_MARKER, *(LAYOUTS[name].directory for name in names)}
+        for entry in list(view.iterdir()):
+            if entry.name not in keep:
+                os.rename(entry, staging / f"gone-{entry.name}")
+        _move_in(names, built, view)
+    return True
 
 
 # --- status ------------------------------------------------------------------------------

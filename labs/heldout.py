@@ -4,10 +4,11 @@ per job with the judge's secret stream.
 
 A training lab judges a model by what it predicts for images it was not trained on, and the
 answers (labels, or the images themselves for an autoencoder) stay here. Only the images
-enter the learner's sandbox (or, for labs with a clean check step, only that step). Since the
-store can be read inside the sandbox too, each drawn image is also moved by a small secret
-shift (wrapping around, as the generated sets are made), so that the images a job sees are
-not byte-for-byte rows of the store that learner code could look up.
+enter the learner's sandbox (or, for labs with a clean check step, only that step). The step
+where learner code runs does not see the test split at all (it sees the store's run view:
+grading/lab_mounts.py); each drawn image is also moved by a small secret shift (wrapping
+around, as the generated sets are made), so that the images a job sees are not byte-for-byte
+rows of the published set (MNIST's test split is public) that learner code could look up.
 """
 
 from __future__ import annotations

@@ -10,7 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from grading.lab_mounts import LABKIT_PARENT, lab_mounts, lab_pythonpath, labkit_source
+from grading.lab_mounts import (
+    CHECK_STEP,
+    LABKIT_PARENT,
+    RUN_STEP,
+    lab_mounts,
+    lab_pythonpath,
+    labkit_source,
+)
 from grading.sandbox import Limits, SandboxJob
 from grading.sandbox.isolation import plan_for, project_root, python_dirs
 from grading.sandbox.protocol import job_from_fd, job_to_memfd
@@ -43,12 +50,13 @@ def describe(name, split, limit=None, **options):
 JOB_HEADER = "import json, sys\nimport torch\nimport labkit\nfrom labkit import datasets\n"
 
 
-def labkit_job(source: str, limits: Limits | None = None, mounts=None):
-    """Run ``source`` as a job that sees labkit and the store exactly as a lab job does."""
+def labkit_job(source: str, limits: Limits | None = None, mounts=None, step=CHECK_STEP):
+    """Run ``source`` as a job that sees labkit and the store exactly as a lab job's ``step``
+    does (by default the clean check step, which sees the whole store)."""
     return run(
         JOB_HEADER + DESCRIBE + textwrap.dedent(source),
         limits=limits or Limits(wall_s=60, cpu_s=60),
-        readonly_mounts=lab_mounts() if mounts is None else mounts,
+        readonly_mounts=lab_mounts(step) if mounts is None else mounts,
         pythonpath=(".", *lab_pythonpath()),
     )
 
@@ -223,7 +231,8 @@ def test_a_missing_set_gives_the_learner_a_clear_russian_message(tmp_path, setti
 @requires_root
 def test_without_a_store_every_set_is_missing(tmp_path, settings):
     settings.DATASET_DIR = tmp_path / "never-provisioned"
-    assert [target for _, target in lab_mounts()] == [f"{LABKIT_PARENT}/labkit"]
+    for step in (RUN_STEP, CHECK_STEP):
+        assert [target for _, target in lab_mounts(step)] == [f"{LABKIT_PARENT}/labkit"]
     outcome = labkit_job(
         """
         import os

@@ -324,5 +324,10 @@ def test_a_set_is_replaced_where_the_file_system_cannot_exchange_paths(tmp_path,
     dataset_store.generate(store, seed=2, names=["digits", "diabetes"], replace=True)
     after = without_manifests(snapshot(store))
     assert set(after) == set(before) and after != before
-    assert sorted(p.name for p in store.iterdir()) == [".provision.lock", "diabetes", "digits"]
+    assert sorted(p.name for p in store.iterdir()) == [
+        ".provision.lock",
+        dataset_store.RUN_VIEW_DIR,
+        "diabetes",
+        "digits",
+    ]
     assert datasets.load("digits", "test", root=store).x.shape == (449, 64)

@@ -22,6 +22,14 @@ can be checked with ``md5sum`` against the published checksums and read by torch
 Each set's directory also holds ``labkit-set.json``, written by ``manage.py
 provision_datasets``: where the files came from (published or generated) and their digests.
 Reading does not need it.
+
+The step of a grading job that runs learner code does not see the whole store: it sees the
+store's *run view* (labs/dataset_store.py), the same layout without the held-out files
+(``held_out_files``: the test split of MNIST, Fashion-MNIST and CIFAR-10, whose images the
+judges draw and whose labels they judge against). The view holds ``RUN_VIEW_MARKER`` at its
+top, and there ``load`` of a held-out split raises ``DatasetHeldOut`` with a message saying so.
+scikit-learn's sets keep their test rows in the same file as the training rows, so they are
+whole in the view too (their judges split them themselves).
 """
 
 from __future__ import annotations
@@ -46,6 +54,8 @@ if TYPE_CHECKING:
 STORE_PATH = "/datasets"  # where every grading job sees the store (read-only)
 STORE_ENV = "LABKIT_DATASET_DIR"  # another store for use outside the sandbox
 MANIFEST_NAME = "labkit-set.json"
+RUN_VIEW_MARKER = "labkit-run-view.json"  # at the top of a store's run view: no held-out files
+HELD_OUT_SPLIT = "test"  # the split of the image sets that learner code never sees
 SPLITS = ("train", "test", "all")
 TEST_EVERY = 4  # scikit-learn's sets: row i is a test row when i % 4 == 3
 IMAGES, TABLE = "images", "table"
@@ -126,6 +136,16 @@ LAYOUTS: dict[str, Layout] = {
 NAMES = tuple(LAYOUTS)
 
 
+def held_out_files(layout: Layout) -> tuple[str, ...]:
+    """The files of the set (relative to the store) that the run step of a grading job never
+    sees: the test split of the image sets; none of scikit-learn's sets (one file each)."""
+    if layout.kind != IMAGES:
+        return ()
+    if layout.name == "cifar10":
+        return tuple(f"{CIFAR_DIR}/{f}" for f in CIFAR_FILES[HELD_OUT_SPLIT])
+    return tuple(f"{layout.directory}/raw/{f}" for f in MNIST_FILES[HELD_OUT_SPLIT])
+
+
 class DatasetError(Exception):
     """A set cannot be given to the caller; the message (Russian) is meant for the learner."""
 
@@ -141,6 +161,10 @@ class DatasetMissing(DatasetError):
 
 class DatasetDamaged(DatasetError):
     """A file of the set is there but not in the expected format (truncated, altered)."""
+
+
+class DatasetHeldOut(DatasetError):
+    """The split is held out by the grader: the job runs learner code and sees the run view."""
 
 
 def _missing(name: str, file: str) -> DatasetMissing:
@@ -203,10 +227,11 @@ def load(
     ``root``: the store to read (default: $LABKIT_DATASET_DIR, else /datasets, where grading
     jobs see it); outside the platform it can be a torchvision data root.
 
-    Raises ``DatasetMissing`` when the set is not installed on this server and
-    ``DatasetDamaged`` when a file of it is not in the expected format (both ``DatasetError``,
-    with a message for the learner in Russian), and ``ValueError`` for an unknown name, split
-    or a bad limit.
+    Raises ``DatasetMissing`` when the set is not installed on this server,
+    ``DatasetDamaged`` when a file of it is not in the expected format and ``DatasetHeldOut``
+    for the ``"test"`` (or ``"all"``) split of an image set in a grading job that runs learner
+    code (all ``DatasetError``, with a message for the learner in Russian), and ``ValueError``
+    for an unknown name, split or a bad limit.
     """
     import torch
 
@@ -234,6 +259,10 @@ def read_arrays(
 
     layout, split, limit = _check_arguments(name, split, limit)
     store = store_root(root)
+    held_out = held_out_files(layout)
+    if held_out and split in (HELD_OUT_SPLIT, "all") and (store / RUN_VIEW_MARKER).is_file():
+        text = messages.DATASET_HELD_OUT.format(name=layout.name)
+        raise DatasetHeldOut(text, layout.name, held_out[0])
     if layout.kind == TABLE:
         return _read_table(layout, store, split, limit)
     if split == "all":
@@ -496,6 +525,7 @@ __all__ = [
     "STORE_PATH",
     "DatasetDamaged",
     "DatasetError",
+    "DatasetHeldOut",
     "DatasetMissing",
     "DatasetSplit",
     "load",

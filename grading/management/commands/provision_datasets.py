@@ -4,6 +4,7 @@
     provision_datasets --status [--verify]
     provision_datasets --from DIR [--only mnist,cifar10]
     provision_datasets --generate [--seed N] [--only ...] [--force] [--if-empty] [--full-size]
+    provision_datasets --run-view       build the store's run view if it is missing or stale
 
 See labs/dataset_store.py for the checks and the all-or-nothing installation. The command
 lives in grading (which mounts the store into jobs) since labs must not import grading.
@@ -36,6 +37,12 @@ class Command(BaseCommand):
         )
         action.add_argument(
             "--generate", action="store_true", help="write generated sets where a set is missing"
+        )
+        action.add_argument(
+            "--run-view",
+            action="store_true",
+            help="build the run view (the store without the held-out test splits, what learner "
+            "code sees) if it is missing or stale; installing and generating do it too",
         )
         action.add_argument("--status", action="store_true", help="report (the default)")
         parser.add_argument("--only", help="comma-separated set names (default: all)")
@@ -85,8 +92,12 @@ class Command(BaseCommand):
                     say=say,
                 )
                 self._report(report, "generated")
+            elif options["run_view"]:
+                dataset_store.ensure_run_view(store)
         except dataset_store.ProvisionError as error:
             raise CommandError(str(error)) from None
+        except OSError as error:
+            raise CommandError(f"{store}: {error}") from None
         self._status(store, options["verify"])
 
     def _report(self, report, verb: str) -> None:
@@ -99,7 +110,10 @@ class Command(BaseCommand):
         from labs import dataset_store
         from labs.labkit.datasets import STORE_PATH
 
-        self.stdout.write(f"Dataset store: {store} (grading jobs see it read-only at {STORE_PATH})")
+        self.stdout.write(
+            f"Dataset store: {store} (grading jobs see it read-only at {STORE_PATH}; learner "
+            "code sees its run view)"
+        )
         problem = store_refusal(store)
         if problem:
             self.stdout.write(self.style.ERROR(f"  the sandbox will not mount it: {problem}"))
@@ -115,3 +129,24 @@ class Command(BaseCommand):
             self.stdout.write(style(line) if not item.problems else self.style.ERROR(line))
             for problem in item.problems:
                 self.stdout.write(f"      {problem}")
+        self._run_view_status(store)
+
+    def _run_view_status(self, store: Path) -> None:
+        """The run view is not a set: one line on whether learner code sees the store as it
+        is (without its held-out files)."""
+        from labs import dataset_store
+        from labs.labkit.datasets import LAYOUTS, held_out_files
+
+        if not store.is_dir():
+            return
+        held_out = ", ".join(name for name, layout in LAYOUTS.items() if held_out_files(layout))
+        line = f"  run view {dataset_store.RUN_VIEW_DIR} (no test split of {held_out}): "
+        if dataset_store.run_view_is_fresh(store):
+            self.stdout.write(self.style.SUCCESS(line + "up to date"))
+        else:
+            self.stdout.write(
+                self.style.WARNING(
+                    line + "missing or stale; the next grading job rebuilds it where it can "
+                    "write the store, --run-view does it now"
+                )
+            )
