@@ -1,6 +1,7 @@
 # expect-fail: padding_invariance
-# Attention is masked, but the encoder runs over the padding (no packing) and the decoder
-# starts from its state after the last padded position: a phrase translates differently
+# Attention is masked and the encoder is packed, but the decoder starts from the encoder's
+# output at the last position, outputs[:, -1]: that is the real last state only for the
+# longest phrase of a batch and zeros for the others, so a phrase starts from another state
 # inside a padded batch than alone.
 import random
 
@@ -26,8 +27,15 @@ class Seq2Seq(nn.Module):
 
     def encode(self, src):
         mask = src != self.pad_id  # (N, S)
-        outputs, hidden = self.encoder(self.src_embedding(src))  # not packed
-        return outputs, hidden[0], mask  # the state after the last padded position
+        lengths = mask.sum(dim=1).clamp(min=1).cpu()
+        packed = nn.utils.rnn.pack_padded_sequence(
+            self.src_embedding(src), lengths, batch_first=True, enforce_sorted=False
+        )
+        outputs, hidden = self.encoder(packed)
+        outputs, _ = nn.utils.rnn.pad_packed_sequence(
+            outputs, batch_first=True, total_length=src.shape[1]
+        )
+        return outputs, outputs[:, -1], mask  # "the last state": zeros for padded rows
 
     def step(self, token, hidden, outputs, keys, mask):
         scores = self.score(torch.tanh(keys + self.query(hidden)[:, None])).squeeze(2)
@@ -49,7 +57,7 @@ class Seq2Seq(nn.Module):
             logits_per_step.append(logits)
             weights.append(attention)
             if t + 1 < tgt.shape[1]:
-                forced = random.random() < teacher_forcing_ratio
+                forced = random.random() < teacher_forcing_ratio  # noqa: S311
                 token = tgt[:, t + 1] if forced else logits.argmax(dim=1)
         return logits_per_step, weights
 
