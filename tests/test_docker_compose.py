@@ -12,7 +12,8 @@ from django.core.management import get_commands
 from grading.queues import Tier, lab_queue, worker_queues
 
 COMPOSE = Path(__file__).resolve().parent.parent / "docker-compose.yml"
-APP_SERVICES = {"migrate", "web", "beat", "worker-cpu", "worker-gpu"}
+APP_SERVICES = {"migrate", "datasets", "web", "beat", "worker-cpu", "worker-gpu"}
+ONE_SHOT_SERVICES = {"migrate", "datasets"}
 
 
 @pytest.fixture(scope="module")
@@ -30,11 +31,20 @@ def test_it_defines_every_production_service(services):
 
 def test_every_long_running_service_restarts_and_has_a_health_check(services):
     for name, service in services.items():
-        if name == "migrate":
+        if name in ONE_SHOT_SERVICES:
             assert service["restart"] == "no"
             continue
         assert service.get("restart") == "unless-stopped", name
         assert service.get("healthcheck", {}).get("test"), name
+
+
+def test_workers_start_after_the_run_view_of_the_dataset_store_is_built(services):
+    assert services["datasets"]["command"][-2:] == ["provision_datasets", "--run-view"]
+    assert "datasets:/data/datasets" in services["datasets"]["volumes"]  # writable there only
+    for name in ("worker-cpu", "worker-gpu"):
+        assert "datasets:/data/datasets:ro" in services[name]["volumes"], name
+        depends = services[name]["depends_on"]["datasets"]
+        assert depends["condition"] == "service_completed_successfully", name
 
 
 def test_app_services_build_from_the_projects_dockerfile(services):
