@@ -22,9 +22,10 @@ Statistical bounds (a correct solution fails these checks with probability < 1e-
   with mean q; Hoeffding: P(share >= 0.5) <= exp(-2 * 100 * (0.5 - 0.0144)**2) = 3e-21. A
   coin drawn once per call (or once per sequence) gives a share of 1.
 
-Training threshold (free-running MSE < 0.05, from the contract): measured with
-`manage.py lab_margins dl-11-scheduled-sampling --seeds 10` (worst margin in the lab's
-closing report).
+Training threshold (free-running MSE < 0.05, from the contract), measured with
+`manage.py lab_margins dl-11-scheduled-sampling --seeds 10`: the reference's worst free-running
+MSE was 0.0037 (margin 0.046), its largest rate deviation 0.019 (tolerance 0.065). An
+exponential (0.7**epoch) and a step schedule (1, then 0) trained as well in trials.
 """
 
 from __future__ import annotations
