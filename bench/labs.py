@@ -14,8 +14,10 @@ sets the rounds per lab. Labs that read datasets get the generated sets (the rea
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -74,17 +76,15 @@ def run() -> dict:
     with tempfile.TemporaryDirectory() as store:
         generate(Path(store), seed=0)
         settings.DATASET_DIR = Path(store)
-        # plain_run reads datasets in this process: labkit importable, pointed at the store.
-        os.environ["LABKIT_DATASET_DIR"] = store
-        sys.path.insert(0, str(Path(settings.BASE_DIR) / "labs"))
         for lab in _labs_to_measure():
             zygote = default_zygote(lab.environment)
             reference = (lab.folder / "reference.py").read_text(encoding="utf-8")
-            plain_run(lab, 0)  # warm-up: imports, first-use costs
-            grade_source(lab, reference, seed=0, zygote=zygote)
-            plain, graded, scores = [], [], []
+            # The plain baseline runs in a warm interpreter of its own per lab: probes patch
+            # what their lab forbids (dl-02 wraps torch.optim), which must not reach the next.
+            plain = _plain_rounds(lab.slug, store)
+            grade_source(lab, reference, seed=0, zygote=zygote)  # warm-up
+            graded, scores = [], []
             for seed in range(1, ROUNDS + 1):
-                plain.append(plain_run(lab, seed))
                 started = time.perf_counter()
                 result = grade_source(lab, reference, seed=seed, zygote=zygote)
                 graded.append(time.perf_counter() - started)
@@ -103,3 +103,46 @@ def run() -> dict:
             }
             print(f"  {lab.slug}: graded {graded_s:.3f} s, plain {plain_s:.3f} s", flush=True)
     return figures
+
+
+def _plain_rounds(slug: str, store: str) -> list[float]:
+    """Seconds of ``plain_run`` for seeds 1..ROUNDS, after a warm-up with seed 0, in a fresh
+    interpreter (``python -m bench.labs SLUG``) that reads the datasets from ``store``."""
+    environment = {
+        **os.environ,
+        "LABKIT_DATASET_DIR": store,
+        "DATASET_DIR": store,
+        "OMP_NUM_THREADS": "1",  # as in a job
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.labs", slug],
+        cwd=settings.BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"plain run of {slug} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _plain_main(slug: str) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    import torch
+
+    from labs.catalog import load_lab
+
+    torch.set_num_threads(1)  # as in a job: the comparison is of isolation, not of threads
+    # plain_run reads datasets in this process: labkit importable, pointed at the store.
+    sys.path.insert(0, str(Path(settings.BASE_DIR) / "labs"))
+    lab = load_lab(slug)
+    plain_run(lab, 0)  # warm-up: imports, first-use costs
+    print(json.dumps([plain_run(lab, seed) for seed in range(1, ROUNDS + 1)]))
+
+
+if __name__ == "__main__":
+    _plain_main(sys.argv[1])

@@ -3,9 +3,10 @@ import json
 import pytest
 from django.core.management import call_command
 
-from labs.catalog import load_lab
+from labs.catalog import load_catalog, load_lab
 
-pytestmark = pytest.mark.integration
+# Labs read the session's generated datasets, as a worker reads its store.
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("generated_datasets")]
 
 
 def run_json(capsys, *args) -> dict:
@@ -21,6 +22,20 @@ def test_grade_prints_the_agreed_json_for_a_reference_solution(capsys):
     assert [t["name"] for t in data["tests"]] == [t.name for t in lab.tests]
     assert all(set(t) == {"name", "weight", "passed", "message"} for t in data["tests"])
     assert all(t["passed"] for t in data["tests"])
+
+
+@pytest.mark.parametrize("slug", [lab.slug for lab in load_catalog()])
+def test_grade_works_for_every_lab_of_the_catalogue(capsys, tmp_path, slug):
+    # The starter: a full grading of each lab (run step, clean check step, judge) that ends
+    # quickly, because it trains nothing; the references are graded by the catalogue tests.
+    lab = load_lab(slug)
+    starter = tmp_path / "solution.py"
+    starter.write_text(lab.starter_code, encoding="utf-8")
+    data = run_json(capsys, "grade", slug, str(starter))
+    assert data["status"] == "done", data.get("message")
+    assert data["score"] == 0
+    assert [t["name"] for t in data["tests"]] == [t.name for t in lab.tests]
+    assert all(t["message"] for t in data["tests"])
 
 
 def test_grade_reports_a_file_that_is_not_utf8_as_rejected(capsys, tmp_path):
