@@ -21,9 +21,9 @@ split of MNIST, Fashion-MNIST and CIFAR-10, whose images the judges draw and who
 judge against on the trusted side). The step of a grading job that runs learner code sees the
 view at /datasets, the clean check step (grader code only) the whole store
 (grading/lab_mounts.py). Only the files of each set's layout (and their published ``.gz``
-twins) enter the view: not the manifests, nor anything else a store may hold. scikit-learn's sets have no
-split files (their test rows are in the same file), so they are whole in the view: their
-judges split them with a fixed ``random_state``, which learner code could repeat. Every run
+twins) enter the view: not the manifests, nor anything else a store may hold. scikit-learn's
+sets have no split files (their test rows are in the same file), so they are whole in the
+view: their judges split them with a fixed ``random_state``, which learner code could repeat. Every run
 rebuilds the view under the lock after moving sets in, and ``ensure_run_view`` rebuilds a
 missing or stale one (a store provisioned before the view existed, or changed by hand): it is
 stale unless it holds exactly the right files, each the very inode of the store's file.
