@@ -15,18 +15,18 @@ imported only by the functions that need them).
 - ``generate(store, seed)``: generated stand-ins of the same layout (labs/synthetic_datasets.py).
 - ``status(store)``: what is present, where from, and whether jobs can read it.
 
-The store also holds its *run view*, ``RUN_VIEW_DIR`` at its top: the same layout, made of
-hard links to every file of the sets except the held-out ones (``held_out_files``: the test
-split of MNIST, Fashion-MNIST and CIFAR-10, whose images the judges draw and whose labels they
-judge against on the trusted side). The step of a grading job that runs learner code sees the
-view at /datasets, the clean check step (grader code only) the whole store
-(grading/lab_mounts.py). Only the files of each set's layout (and their published ``.gz``
-twins) enter the view: not the manifests, nor anything else a store may hold. scikit-learn's
-sets have no split files (their test rows are in the same file), so they are whole in the
-view: their judges split them with a fixed ``random_state``, which learner code could repeat. Every run
-rebuilds the view under the lock after moving sets in, and ``ensure_run_view`` rebuilds a
-missing or stale one (a store provisioned before the view existed, or changed by hand): it is
-stale unless it holds exactly the right files, each the very inode of the store's file.
+The store also holds its *run view*, ``RUN_VIEW_DIR`` at its top: the same layout, made of hard
+links to every file of the sets except the held-out ones (``held_out_files``: the test split of
+MNIST, Fashion-MNIST and CIFAR-10, whose images the judges draw and whose labels they judge
+against on the trusted side). The step of a grading job that runs learner code sees the view at
+/datasets, the clean check step (grader code only) the whole store (grading/lab_mounts.py). Only
+the files of each set's layout (and their published ``.gz`` twins) enter the view: not the
+manifests, nor anything else a store may hold. scikit-learn's sets have no split files (their
+test rows are in the same file), so they are whole in the view: their judges split them with a
+fixed ``random_state``, which learner code could repeat. Every run rebuilds the view under the
+lock after moving sets in, and ``ensure_run_view`` rebuilds a missing or stale one (a store
+provisioned before the view existed, or changed by hand): it is stale unless it holds exactly
+the right files, each the very inode of the store's file.
 
 Every run is all or nothing: the sets are built in a staging directory inside the store (the
 same file system, so a rename is atomic; a sibling of the store may be on another file system,
