@@ -15,10 +15,10 @@ and its answers are compared with the ranking computed here.
 from __future__ import annotations
 
 import numpy as np
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from labs.grader_api import CLAIM, CORE, Draw, Prepared, Test, Verdict
+from labs.heldout import tabular_set
 from labs.interface import Function
 
 # How the probe calls the learner's code: the source is checked against it outside the sandbox.
@@ -59,18 +59,10 @@ TESTS = [
 
 
 def dataset() -> tuple[np.ndarray, np.ndarray]:
-    """The set as the worker's dataset store holds it; where the store lacks it (a worker
-    whose store is not provisioned), scikit-learn's bundled copy, the very files a store is
-    provisioned from. The learner's code never reads the set: this judge hands it the rows."""
-    from labs.labkit.datasets import DatasetMissing, read_arrays
-
-    try:
-        return read_arrays(DATASET, "all", root=settings.DATASET_DIR)
-    except DatasetMissing:
-        from sklearn.datasets import load_diabetes
-
-        x, y = load_diabetes(return_X_y=True)
-        return x, y.astype(np.float64)
+    """The set from the worker's store (labs/heldout.py). The learner's code never reads the
+    set: this judge hands it the rows."""
+    x, y = tabular_set(DATASET)
+    return x, y.astype(np.float64)
 
 
 def split() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
