@@ -9,7 +9,7 @@ Redis, the worker, the sandbox and the judge."""
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from io import StringIO
 
 import pytest
@@ -260,7 +260,8 @@ def test_the_command_has_a_dry_run_and_a_since_date(broker, regrade_lab, alice):
 @pytest.mark.django_db
 def test_the_learner_sees_the_new_result_beside_the_old_one(client, alice, bob, regrade_lab):
     submission = graded(alice, regrade_lab, score=0.5)
-    changed_on = timezone.now().replace(year=2026, month=11, day=20)
+    # Noon UTC: the same calendar day in Moscow, whatever the hour the test runs at.
+    changed_on = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
     Regrade.objects.create(
         submission=submission, judge_version=regrade_lab.judge_version,
         status=Regrade.Status.DONE, score=0.75, finished_at=changed_on,
