@@ -188,8 +188,8 @@ def _reset_decks(connections: list[list[Slot]]) -> None:
     from django.utils import timezone
 
     from courses.models import Course
+    from study.decks import Deck, deck_qa_items, deck_theory_questions
     from study.models import Card, ReviewLog, StudySettings
-    from study.services import Deck, deck_qa_items, deck_theory_questions
 
     course = Course.objects.get(slug=COURSE)
     users = {u.username: u for u in User.objects.filter(username__startswith="bench-web-")}

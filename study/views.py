@@ -25,7 +25,7 @@ from accounts.access import STAFF_ROLES, login_required, role_required
 from assessments.services import QuizRefused, start_practice_on
 from courses.models import Course, MindMap, Topic
 from courses.queries import get_live_course
-from study import deck_counts, evidence, mastery, mistakes, scheduling, services
+from study import deck_counts, decks, evidence, mastery, mistakes, queue, scheduling, services
 from study.access import get_learner_for_staff
 from study.forms import StudySettingsForm
 from study.models import ReviewLog, StudySettings
@@ -47,12 +47,12 @@ def _dashboard_context(learner: AbstractBaseUser, now: datetime) -> dict:
             )
         )
     )
-    left = services.new_cards_left_today(learner, settings, now)
-    decks = deck_counts.all_decks(learner, courses, settings, left, now)
+    left = queue.new_cards_left_today(learner, settings, now)
+    every_deck = deck_counts.all_decks(learner, courses, settings, left, now)
     masteries = mastery.learner_mastery(learner, courses, now=now)
     wrong = mistakes.wrong_mcq_ids(learner)
     rows = []
-    for course_decks, course_mastery in zip(decks, masteries, strict=True):
+    for course_decks, course_mastery in zip(every_deck, masteries, strict=True):
         by_topic = {m.topic.pk: m for m in course_mastery.topics}
         rows.append(
             {
@@ -87,26 +87,26 @@ def learner_dashboard(request: HttpRequest, user_id: int) -> HttpResponse:
     return render(request, "study/dashboard.html", context)
 
 
-def _deck_from(course: Course, topic_slug: str) -> tuple[services.Deck, Topic | None]:
+def _deck_from(course: Course, topic_slug: str) -> tuple[decks.Deck, Topic | None]:
     topic = Topic.objects.filter(slug=topic_slug[:50]).first() if topic_slug else None
-    return services.Deck(course, topic.slug if topic else ""), topic
+    return decks.Deck(course, topic.slug if topic else ""), topic
 
 
 def _card_context(
     learner: AbstractBaseUser,
-    deck: services.Deck,
+    deck: decks.Deck,
     topic: Topic | None,
     settings: StudySettings,
     now: datetime,
 ) -> dict:
-    left = services.new_cards_left_today(learner, settings, now)
-    card = services.next_card(learner, deck, settings, now, left_today=left)
+    next_up = queue.review_queue(learner, deck, settings, now)
+    card = next_up.card
     context = {
         "deck": deck,
         "course": deck.course,
         "topic": topic,
         "card": card,
-        "counts": deck_counts.one_deck(learner, deck, settings, left, now),
+        "counts": next_up.counts,
         "token": uuid.uuid4().hex,
         "shown_at": int(time.time() * 1000),
     }
@@ -140,27 +140,25 @@ def rate(request: HttpRequest, card_id: int) -> HttpResponse:
     except ValueError:
         return _refused(request, _("This rating form is incomplete; reload the page."))
     duration = int(now.timestamp() * 1000) - shown_at if shown_at else None
-    settings = services.settings_for(request.user)
-    try:
-        card = services.rate_card(
-            request.user,
-            card_id,
-            rating,
-            version,
-            request.POST.get("token", ""),
-            duration_ms=duration,
-            now=now,
-            settings=settings,
-        )
-    except services.StudyRefused as refusal:
-        return _refused(request, str(refusal), status=refusal.status)
+    token = request.POST.get("token", "")
+    rated = services.rate_card_fast(
+        request.user.pk, card_id, rating, version, token, duration_ms=duration, now=now
+    )
+    if rated is None:  # not PostgreSQL, or refused: the rule says what and why
+        try:
+            rated = services.rate_card(
+                request.user, card_id, rating, version, token, duration_ms=duration, now=now
+            )
+        except services.StudyRefused as refusal:
+            return _refused(request, str(refusal), status=refusal.status)
+    card = rated.card
     # The next card comes from the deck the rating was made in: the card's course, and the
     # topic the form names (an unknown topic is the whole course).
     deck, topic = _deck_from(card.course, request.POST.get("topic", "").strip())
     if not request.htmx:
         query = f"?topic={deck.topic_slug}" if deck.topic_slug else ""
         return redirect(reverse("study_review", args=[deck.course.slug]) + query)
-    context = _card_context(request.user, deck, topic, settings, now)
+    context = _card_context(request.user, deck, topic, rated.settings, now)
     # Rendered without the request: no context processors. htmx posts the CSRF token in the
     # header base.html sets; the form carries it too, for a post sent before htmx took it over.
     context["csrf_token"] = get_token(request)

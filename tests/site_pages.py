@@ -240,18 +240,18 @@ def _study(course: Course, learner: User) -> None:
     import uuid
     from datetime import timedelta
 
-    from study import evidence
+    from study import decks, evidence, queue
     from study import services as study
 
     settings = study.settings_for(learner)
     settings.new_cards_per_day = 12
     settings.save(update_fields=["new_cards_per_day"])
-    deck = study.Deck(course)
+    deck = decks.Deck(course)
     now = timezone.now()
     for days_ago, ratings in ((6, (3, 3, 4, 1, 3, 2, 3, 4)), (2, (3, 1, 3, 4, 2, 3))):
         moment = now - timedelta(days=days_ago)
         for rating in ratings:
-            card = study.next_card(learner, deck, settings, moment)
+            card = queue.next_card(learner, deck, settings, moment)
             if card is None:
                 break
             study.rate_card(

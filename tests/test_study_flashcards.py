@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.db import connection
 
-from study import scheduling, services
+from study import decks, queue, scheduling, services
 from study.models import Card, ReviewLog, StudySettings
 from tests.study_helpers import make_deck, rate, shown_card
 
@@ -99,9 +99,9 @@ def test_the_daily_cap_on_new_cards_counts_in_the_learners_day(learner_client, a
     settings = StudySettings.objects.get(learner=alice)
     # Tokyo's midnight: the reviews were today there; shifted 20 hours later, a new day.
     now = datetime.now(UTC)
-    assert services.new_cards_left_today(alice, settings, now) == 0
+    assert queue.new_cards_left_today(alice, settings, now) == 0
     start, end = scheduling.day_bounds("Asia/Tokyo", now)
-    assert services.new_cards_left_today(alice, settings, end + timedelta(minutes=1)) == 2
+    assert queue.new_cards_left_today(alice, settings, end + timedelta(minutes=1)) == 2
     assert start.utcoffset() == timedelta(hours=9) and end - start == timedelta(days=1)
 
 
@@ -211,7 +211,7 @@ def test_two_tabs_rating_the_same_card_count_once(learner_client, client, alice)
 def test_simultaneous_ratings_of_one_card_count_once(alice):
     course, _items = make_deck()
     settings = services.settings_for(alice)
-    card = services.next_card(alice, services.Deck(course), settings, datetime.now(UTC))
+    card = queue.next_card(alice, decks.Deck(course), settings, datetime.now(UTC))
     outcomes = []
     barrier = threading.Barrier(4)
 
