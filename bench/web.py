@@ -40,10 +40,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+import redis
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 CONNECTIONS = 16
 LEARNERS_PER_CONNECTION = 4  # flashcard decks: enough due cards for every round
-WORKERS = 2
+WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", "2"))
 # Served as docker-compose serves the site: threaded workers, so that a request waiting for the
 # database (a commit's fsync above all) does not hold a whole worker. BENCH_WEB_THREADS=1 gives
 # the plain sync workers for comparison.
@@ -430,11 +432,16 @@ def _wrk(port: int, script: Path) -> dict:
 class Server:
     def __init__(self) -> None:
         self.port = _free_port()
+        # The shared cache docker-compose gives the site (sessions, throttling, deck items),
+        # emptied first: this run's database reuses the ids an earlier run cached.
+        cache_url = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/11")
+        redis.Redis.from_url(cache_url).flushdb()
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "bench.web",
             "BENCH_WEB_SETTINGS": "1",
             "DATABASE_URL": _database_url(),
+            "CACHE_URL": cache_url,
             "DEBUG": "false",
             "ALLOWED_HOSTS": "127.0.0.1",
             "LOG_LEVEL": "WARNING",

@@ -168,7 +168,15 @@ def database_from_env() -> dict:
         config["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
         config["CONN_MAX_AGE"] = 0
     else:
-        config.setdefault("OPTIONS", {})["connect_timeout"] = env_int("DATABASE_CONNECT_TIMEOUT", 5)
+        options = config.setdefault("OPTIONS", {})
+        options["connect_timeout"] = env_int("DATABASE_CONNECT_TIMEOUT", 5)
+        # Parameters bound by the server, so that a query run again on the same connection is
+        # prepared (psycopg, after DATABASE_PREPARE_THRESHOLD runs) and not planned each time:
+        # planning cost more than running most of the site's queries. A pooler in
+        # transaction mode (PgBouncer without prepared-statement support) needs it off: 0.
+        prepare_threshold = env_int("DATABASE_PREPARE_THRESHOLD", 5)
+        options["server_side_binding"] = True
+        options["prepare_threshold"] = prepare_threshold or None
     config["ATOMIC_REQUESTS"] = False
     return config
 
@@ -217,6 +225,9 @@ else:
     }
     SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")  # not atomic: see above
 RATELIMIT_VIEW = "accounts.views.too_many_attempts"
+# Sessions are read on every signed-in request: from the cache, written through to the
+# database (a cache flush or restart signs nobody out).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # Behind a reverse proxy: a header that holds only the client's address, e.g. HTTP_X_REAL_IP.
 RATELIMIT_IP_META_KEY = env_str("RATELIMIT_IP_META_KEY", "REMOTE_ADDR")
 THROTTLE_RATES = {
