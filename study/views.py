@@ -19,6 +19,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import STAFF_ROLES, login_required, role_required
@@ -30,7 +31,12 @@ from study.access import get_learner_for_staff
 from study.forms import StudySettingsForm
 from study.models import ReviewLog, StudySettings
 
-RATING_LABELS = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
+RATING_LABELS = {
+    1: gettext_lazy("Again"),
+    2: gettext_lazy("Hard"),
+    3: gettext_lazy("Good"),
+    4: gettext_lazy("Easy"),
+}
 
 
 def _dashboard_context(learner: AbstractBaseUser, now: datetime) -> dict:
@@ -112,7 +118,7 @@ def _card_context(
     }
     if card is not None:
         context["buttons"] = [
-            (rating, RATING_LABELS[rating], scheduling.format_interval(interval))
+            (rating, str(RATING_LABELS[rating]), scheduling.format_interval(interval))
             for rating, interval in scheduling.preview(card, now)
         ]
     return context
