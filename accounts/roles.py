@@ -64,11 +64,16 @@ def roles_of(user: AbstractBaseUser | AnonymousUser) -> frozenset[Role]:
     cached = getattr(user, "_platform_roles", None)
     if cached is None:
         names = set(user.groups.values_list("name", flat=True))
-        cached = frozenset(role for role in Role if role.value in names)
-        if user.is_superuser:
-            cached = cached | {Role.ADMIN}
-        user._platform_roles = cached
+        cached = remember_roles(user, {role for role in Role if role.value in names})
     return cached
+
+
+def remember_roles(user: AbstractBaseUser, groups: set[Role]) -> frozenset[Role]:
+    """Cache on the user object the roles its groups give (a superuser is an admin too); the
+    authentication backend reads the groups with the user."""
+    roles = frozenset(groups | {Role.ADMIN} if user.is_superuser else groups)
+    user._platform_roles = roles
+    return roles
 
 
 def has_role(user: AbstractBaseUser | AnonymousUser, *roles: Role) -> bool:

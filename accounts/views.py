@@ -24,7 +24,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = register_learner(form)
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend="accounts.backends.RoleLoadingBackend")
         messages.success(request, _("Welcome! Your learner account is ready."))
         return redirect("home")
     return render(request, "accounts/signup.html", {"form": form})

@@ -31,3 +31,22 @@ def test_an_admin_is_staff_and_has_the_admin_role(ada):
 def test_a_learner_is_not_staff(alice):
     assert not alice.is_staff
     assert has_role(alice, Role.LEARNER)
+
+
+def test_a_signed_in_page_reads_the_user_with_their_roles_in_one_query(
+    client, ivan, django_assert_max_num_queries
+):
+    client.force_login(ivan)
+    with django_assert_max_num_queries(20) as captured:
+        response = client.get("/exams/manage/")
+    assert response.status_code == 200  # the instructor's page: the role was read
+    user_queries = [q["sql"] for q in captured.captured_queries if '"auth_user"' in q["sql"]]
+    assert len(user_queries) == 1 and '"auth_user_groups"' in user_queries[0]
+    assert not [q for q in captured.captured_queries if q["sql"].startswith('SELECT "auth_group"')]
+
+
+def test_a_role_taken_away_counts_from_the_next_request(client, ivan):
+    client.force_login(ivan)
+    assert client.get("/exams/manage/").status_code == 200
+    ivan.groups.remove(Group.objects.get(name=Role.INSTRUCTOR.value))
+    assert client.get("/exams/manage/").status_code == 403
