@@ -10,17 +10,16 @@ longer building it than the database spent running it. The deck's live items com
 `decks.deck_items` (cached) as two id lists, so the database ranks and counts the learner's
 card rows alone instead of joining every card to its item, collection and ticket; only the
 chosen card is joined to its item. It runs on PostgreSQL and SQLite (3.30 or later: aggregate
-window functions with FILTER), the id lists passed as an array there and as JSON here.
+window functions with FILTER), the id lists passed as an array literal there and as JSON here.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 
 from assessments.models import ExamTicket, TicketTheoryQuestion
 from courses.models import QACollection, QAItem
@@ -133,6 +132,16 @@ LEFT JOIN {TicketTheoryQuestion._meta.db_table} tq ON tq.id = c.theory_question_
 LEFT JOIN {ExamTicket._meta.db_table} ticket ON ticket.id = tq.ticket_id
 """  # noqa: S608
 _CARD_COLUMNS = ", ".join(f"c.{field.column}" for field in Card._meta.concrete_fields)
+_CARD_ATTNAMES = [field.attname for field in Card._meta.concrete_fields]
+_CARD_DATETIMES = [
+    index
+    for index, field in enumerate(Card._meta.concrete_fields)
+    if isinstance(field, models.DateTimeField)
+]
+
+
+def _listed(ids: tuple[int, ...], brackets: str) -> str:
+    return brackets[0] + ",".join(map(str, ids)) + brackets[1]
 
 
 def _first_ranked(
@@ -146,13 +155,14 @@ def _first_ranked(
     """The deck's first card in rank order with its item attached and the deck's counts as
     attributes (n_learning, n_review, n_rated, n_forwarded, n_introduced); None when the
     learner has no card of the deck."""
-    if connection.vendor == "postgresql":
-        in_qa, in_theory = "= ANY(%(qa_ids)s)", "= ANY(%(theory_ids)s)"
-        qa_ids, theory_ids = list(items.qa_ids), list(items.theory_ids)
+    postgresql = connection.vendor == "postgresql"
+    if postgresql:  # the ids as array literals: psycopg's list adapter cost more than the query
+        in_qa, in_theory = "= ANY(%(qa_ids)s::bigint[])", "= ANY(%(theory_ids)s::bigint[])"
+        qa_ids, theory_ids = _listed(items.qa_ids, "{}"), _listed(items.theory_ids, "{}")
     else:
         in_qa = "IN (SELECT value FROM json_each(%(qa_ids)s))"
         in_theory = "IN (SELECT value FROM json_each(%(theory_ids)s))"
-        qa_ids, theory_ids = json.dumps(items.qa_ids), json.dumps(items.theory_ids)
+        qa_ids, theory_ids = _listed(items.qa_ids, "[]"), _listed(items.theory_ids, "[]")
     sql = _RANKED_SQL.format(card_columns=_CARD_COLUMNS, in_qa=in_qa, in_theory=in_theory)
     adapt = connection.ops.adapt_datetimefield_value
     params = {
@@ -164,23 +174,35 @@ def _first_ranked(
         "qa_ids": qa_ids,
         "theory_ids": theory_ids,
     }
-    card = next(iter(Card.objects.raw(sql, params)), None)
-    if card is None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
         return None
+    values, extra = list(row[: len(_CARD_ATTNAMES)]), row[len(_CARD_ATTNAMES) :]
+    if not postgresql:  # SQLite hands back naive UTC datetimes (or text)
+        for index in _CARD_DATETIMES:
+            values[index] = connection.ops.convert_datetimefield_value(
+                values[index], None, connection
+            )
+    card = Card.from_db(connection.alias, _CARD_ATTNAMES, values)
+    (card.rank, card.n_learning, card.n_review, card.n_rated, card.n_forwarded,
+     card.n_introduced, qa_question, qa_answer, qa_collection_id, collection_title,
+     tq_question, tq_reference_answer, tq_ticket_id, ticket_number) = extra  # fmt: skip
     card.course = deck.course
     if card.qa_item_id:
         card.qa_item = QAItem(
             id=card.qa_item_id,
-            question=card.qa_question,
-            answer=card.qa_answer,
-            collection=QACollection(id=card.qa_collection_id, title=card.collection_title),
+            question=qa_question,
+            answer=qa_answer,
+            collection=QACollection(id=qa_collection_id, title=collection_title),
         )
     else:
         card.theory_question = TicketTheoryQuestion(
             id=card.theory_question_id,
-            question=card.tq_question,
-            reference_answer=card.tq_reference_answer,
-            ticket=ExamTicket(id=card.tq_ticket_id, number=card.ticket_number),
+            question=tq_question,
+            reference_answer=tq_reference_answer,
+            ticket=ExamTicket(id=tq_ticket_id, number=ticket_number),
         )
     return card
 
