@@ -3,7 +3,7 @@ the same server and the same run.
 
 1. The real seeds are imported into the bench database (PostgreSQL); learners are made, each
    with a session, a running timed quiz of 50 questions and a flashcard deck of due reviews.
-2. gunicorn (2 workers of 8 threads, as docker-compose serves it; DEBUG off) serves the site
+2. gunicorn (2 workers of 2 threads, as docker-compose serves it; DEBUG off) serves the site
    on a loopback port. This module is its settings module too (`BENCH_WEB_SETTINGS=1`),
    adding one bare view at /bench/bare/ that exists only here: it renders a small template
    through the same middleware (session, CSRF, auth) and answers GET and POST alike.
@@ -45,11 +45,12 @@ import redis
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 CONNECTIONS = 16
 LEARNERS_PER_CONNECTION = 4  # flashcard decks: enough due cards for every round
+# Served as docker-compose serves the site: workers of two threads, so that a request waiting
+# for the database (a commit's fsync above all) does not hold a whole worker; a worker per core
+# of this two-core machine (compose takes WEB_CONCURRENCY). BENCH_WEB_THREADS and
+# BENCH_WEB_WORKERS change them for comparison (8 threads: lower throughput, twice the p99).
 WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", "2"))
-# Served as docker-compose serves the site: threaded workers, so that a request waiting for the
-# database (a commit's fsync above all) does not hold a whole worker. BENCH_WEB_THREADS=1 gives
-# the plain sync workers for comparison.
-THREADS = int(os.environ.get("BENCH_WEB_THREADS", "8"))
+THREADS = int(os.environ.get("BENCH_WEB_THREADS", "2"))
 QUESTIONS = 50
 DURATION_S = 8
 ROUNDS = 2

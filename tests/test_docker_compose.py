@@ -69,6 +69,15 @@ def test_gunicorn_serves_an_application_that_exists(services):
     assert callable(getattr(importlib.import_module(module_name), attribute))
 
 
+def test_the_web_bench_serves_with_the_threads_compose_gives_the_site(services, monkeypatch):
+    monkeypatch.delenv("BENCH_WEB_THREADS", raising=False)
+    import bench.web
+
+    argv = as_argv(services["web"]["command"])
+    assert int(argv[argv.index("--threads") + 1]) == importlib.reload(bench.web).THREADS
+    assert services["web"]["environment"]["WEB_CONCURRENCY"] == "${WEB_CONCURRENCY:-3}"
+
+
 def celery_argv(service: dict) -> list[str]:
     argv = as_argv(service["command"])
     assert argv[:3] == ["celery", "-A", "config"]
