@@ -175,6 +175,10 @@ def database_from_env() -> dict:
         # planning cost more than running most of the site's queries. A pooler in
         # transaction mode (PgBouncer without prepared-statement support) needs it off: 0.
         prepare_threshold = env_int("DATABASE_PREPARE_THRESHOLD", 5)
+        if prepare_threshold < 0:
+            raise ImproperlyConfigured(
+                f"DATABASE_PREPARE_THRESHOLD: expected 0 (off) or more, got {prepare_threshold}"
+            )
         options["server_side_binding"] = True
         options["prepare_threshold"] = prepare_threshold or None
     config["ATOMIC_REQUESTS"] = False

@@ -4,6 +4,9 @@ import pytest
 
 from tests.manage_subprocess import run_manage
 
+POSTGRES = "postgres://u@127.0.0.1:5432/x"
+PREPARE = "DATABASE_PREPARE_THRESHOLD"
+
 
 @pytest.mark.parametrize(
     ("env", "named"),
@@ -16,6 +19,8 @@ from tests.manage_subprocess import run_manage
         ({"DEBUG": "maybe"}, "DEBUG"),
         ({"PLATFORM_ENV": "staging"}, "PLATFORM_ENV"),
         ({"DATABASE_CONN_MAX_AGE": "forever"}, "DATABASE_CONN_MAX_AGE"),
+        ({"DATABASE_URL": POSTGRES, PREPARE: "often"}, PREPARE),
+        ({"DATABASE_URL": POSTGRES, PREPARE: "-1"}, PREPARE),
     ],
 )
 def test_a_malformed_variable_is_named(env, named):
