@@ -55,9 +55,7 @@ def review_queue(
     first = _first_ranked(learner, deck, items, now, day_start, day_end)
     if first is None:  # no card of this deck yet
         counts = DeckCounts(unseen=items.size)
-        introduced = ReviewLog.objects.filter(
-            learner=learner, state_before=Card.State.NEW, reviewed_at__gte=day_start
-        ).count()
+        left = new_cards_left_today(learner, settings, now)
     else:
         counts = DeckCounts(
             learning=first.n_learning,
@@ -65,8 +63,7 @@ def review_queue(
             unseen=max(0, items.size - first.n_rated),
             forwarded=first.n_forwarded,
         )
-        introduced = first.n_introduced
-    left = max(0, settings.new_cards_per_day - introduced)
+        left = max(0, settings.new_cards_per_day - first.n_introduced)
     counts.apply_cap(left)
     if first is not None and first.rank in (RANK_DUE, RANK_FORWARDED):
         return ReviewQueue(first, counts)

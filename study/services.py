@@ -125,10 +125,16 @@ def rate_card(
         )
         if not claimed:  # cannot happen under the row lock; kept as the invariant's guard
             raise StudyRefused(_("This card was rated in another tab or window."))
+    _as_rated(card, outcome, now, version)
+    return RatedCard(card, settings)
+
+
+def _as_rated(card: Card, outcome: scheduling.Outcome, now: datetime, version: int) -> None:
+    """The card object as the rating left its row."""
     card.state, card.step, card.due = outcome.state, outcome.step, outcome.due
     card.stability, card.difficulty, card.last_review = outcome.stability, outcome.difficulty, now
-    card.reps, card.version, card.evidence = card.reps + 1, version + 1, ""
-    return RatedCard(card, settings)
+    card.reps, card.lapses = card.reps + 1, card.lapses + int(outcome.lapse)
+    card.version, card.evidence, card.evidence_detail = version + 1, "", ""
 
 
 def _clamped(duration_ms: int | None) -> int | None:
@@ -212,10 +218,7 @@ def rate_card_fast(
         return None
     if logged is None:  # rated in another tab since it was read
         return None
-    card.state, card.step, card.due = outcome.state, outcome.step, outcome.due
-    card.stability, card.difficulty, card.last_review = outcome.stability, outcome.difficulty, now
-    card.reps, card.lapses = card.reps + 1, card.lapses + int(outcome.lapse)
-    card.version, card.evidence, card.evidence_detail = version + 1, "", ""
+    _as_rated(card, outcome, now, version)
     card.course = Course(id=card.course_id, slug=slug, title=title)
     settings = StudySettings(
         id=settings_id, learner_id=learner_id, time_zone=time_zone, new_cards_per_day=cap
