@@ -433,7 +433,7 @@ def _wrk(port: int, script: Path) -> dict:
 class Server:
     def __init__(self) -> None:
         self.port = _free_port()
-        # The shared cache docker-compose gives the site (sessions, throttling, deck items),
+        # The shared cache docker-compose gives the site (sessions, throttling),
         # emptied first: this run's database reuses the ids an earlier run cached.
         cache_url = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/11")
         redis.Redis.from_url(cache_url).flushdb()

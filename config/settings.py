@@ -230,6 +230,11 @@ else:
         }
     }
     SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")  # not atomic: see above
+# Each web process's own copy of course content that is the same for every visitor and may be
+# a minute old (courses.queries.CONTENT_CACHE: headings, the syllabus, search rankings, a deck's
+# items): the hot pages read it on every request, and a round trip to Redis cost more than the
+# copy. Nothing is ever deleted from it by hand, so a shared cache would be no fresher.
+CACHES["local"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "local"}
 RATELIMIT_VIEW = "accounts.views.too_many_attempts"
 # Sessions are read on every signed-in request: from the cache, written through to the
 # database (a cache flush or restart signs nobody out).

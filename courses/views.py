@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from urllib.parse import urlencode
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -163,7 +163,7 @@ def _results_fragment(request: HttpRequest, course, qa_filter: queries.QAFilter)
             repr((course.pk, qa_filter, page_number, staff, get_language())).encode()
         ).hexdigest()
     )
-    html = cache.get(key)
+    html = caches[queries.CONTENT_CACHE].get(key)
     if html is None:
         results = queries.qa_results(course, qa_filter, page_number)
         context = {
@@ -175,7 +175,7 @@ def _results_fragment(request: HttpRequest, course, qa_filter: queries.QAFilter)
             "querystring": _filter_querystring(qa_filter),
         }
         html = render_to_string("courses/qa_bank.html#qa-results", context, request)
-        cache.set(key, html, queries.CONTENT_CACHE_S)
+        caches[queries.CONTENT_CACHE].set(key, html, queries.CONTENT_CACHE_S)
     return html
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db.models import QuerySet
 
 from assessments.models import TicketTheoryQuestion
 from courses.models import Course, QAItem
-from courses.queries import course_qa_items
+from courses.queries import CONTENT_CACHE, course_qa_items
 
 
 @dataclass(frozen=True)
@@ -51,17 +51,17 @@ class DeckItems:
 
 
 def deck_items(deck: Deck) -> DeckItems:
-    """The deck's live items. Cached for a minute: they change only when the seeds are imported
-    again or a ticket is edited, and the review page asks after every rating. A learner's cards
+    """The deck's live items. Cached for a minute in each process: they change only when the
+    seeds are imported again or a ticket is edited, and the review page asks after every rating. A learner's cards
     of items that left the deck stay in the database (with their reviews) but are not shown."""
     key = f"study:deck-items:{deck.course.pk}:{deck.topic_slug}"
-    items = cache.get(key)
+    items = caches[CONTENT_CACHE].get(key)
     if items is None:
         items = DeckItems(
             tuple(deck_qa_items(deck).order_by().values_list("id", flat=True)),
             tuple(deck_theory_questions(deck).order_by().values_list("id", flat=True)),
         )
-        cache.set(key, items, ITEMS_TTL_S)
+        caches[CONTENT_CACHE].set(key, items, ITEMS_TTL_S)
     return items
 
 

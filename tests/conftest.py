@@ -55,10 +55,11 @@ def _site_language():
 def _fresh_throttle_counters():
     """Throttle counters (accounts/throttling.py) live in the cache: each test starts at zero,
     so logging in as alice in one test does not count against her in the next; and pages
-    cache content that tests change."""
-    from django.core.cache import cache
+    cache content that tests change (in the shared cache and in the process's own)."""
+    from django.core.cache import caches
 
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
     yield
 
 

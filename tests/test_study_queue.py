@@ -10,7 +10,7 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 
 from assessments.models import ExamTicket, TicketTheoryQuestion
 from courses.models import QACollection, QAItem
@@ -115,7 +115,7 @@ def test_the_next_card_and_the_counts_follow_the_rules(alice, seed):
     settings.new_cards_per_day = rng.choice([0, 1, 2, 20])
     settings.save()
     for topic in ("", "cnn", "rnn"):
-        cache.clear()
+        caches["local"].clear()  # the deck's items are cached for a minute
         deck = Deck(course, topic)
         card_id, counts = expected(alice, deck, settings, NOW)
         shown = queue.review_queue(alice, deck, settings, NOW)
@@ -152,7 +152,7 @@ def test_a_retired_item_leaves_the_deck_with_its_card(alice):
     deck = Deck(course)
     assert queue.review_queue(alice, deck, settings, NOW).counts.review == 2
     QAItem.objects.filter(pk=items[0].pk).update(retired_at=NOW)
-    cache.clear()  # the deck's items are cached for a minute
+    caches["local"].clear()  # the deck's items are cached for a minute, in each process
     shown = queue.review_queue(alice, deck, settings, NOW)
     assert shown.counts.review == 1 and shown.card.qa_item_id == items[1].pk
     assert Card.objects.filter(learner=alice).count() == 2  # kept, with its reviews

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django import template
+from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
 from courses.search import highlight as highlight_words
@@ -75,7 +77,29 @@ def text_blocks(text: str) -> list[tuple[str, str | list[ListItem]]]:
 
 @register.simple_tag(takes_context=True)
 def highlighted(context, text: str) -> SafeString:
-    """`{% highlighted text %}`: the text escaped, the words of the search (`terms` in the
-    context, a courses.search.SearchTerms) in <mark>."""
-    terms = context.get("terms")
-    return highlight_words(str(text or ""), terms.stems if terms else ())
+    """`{% highlighted text %}`: the text escaped, the words of the search in <mark>: `stems`
+    in the context (as `text_html` renders blocks), else `terms` (a courses.search.SearchTerms)."""
+    return highlight_words(str(text or ""), _stems(context))
+
+
+def _stems(context) -> tuple[str, ...]:
+    stems = context.get("stems")
+    if stems is None:
+        terms = context.get("terms")
+        stems = terms.stems if terms else ()
+    return tuple(stems)
+
+
+@register.simple_tag(takes_context=True)
+def text_html(context, text: str) -> SafeString:
+    """`{% text_html text %}`: the text as HTML blocks (courses/includes/text_blocks.html), the
+    words of the search (`terms` in the context) highlighted."""
+    return _rendered_blocks(str(text or ""), _stems(context))
+
+
+# Keyed by the text itself, so an edited item is simply a new key. A flashcard's answer and a
+# case's sections are the same HTML for every learner, and their blocks (loops, an include per
+# list) were the larger part of rendering those pages.
+@lru_cache(maxsize=2048)
+def _rendered_blocks(text: str, stems: tuple[str, ...]) -> SafeString:
+    return render_to_string("courses/includes/text_blocks.html", {"text": text, "stems": stems})
