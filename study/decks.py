@@ -52,8 +52,9 @@ class DeckItems:
 
 def deck_items(deck: Deck) -> DeckItems:
     """The deck's live items. Cached for a minute in each process: they change only when the
-    seeds are imported again or a ticket is edited, and the review page asks after every rating. A learner's cards
-    of items that left the deck stay in the database (with their reviews) but are not shown."""
+    seeds are imported again or a ticket is edited, and the review page asks after every
+    rating. A learner's cards of items that left the deck stay in the database (with their
+    reviews) but are not shown."""
     key = f"study:deck-items:{deck.course.pk}:{deck.topic_slug}"
     items = caches[CONTENT_CACHE].get(key)
     if items is None:
