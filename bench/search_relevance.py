@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -188,16 +189,20 @@ def evaluate() -> dict:
     return {"recall_at_10": round(mean, 3), "queries": per_query}
 
 
-def evaluate_on_sqlite() -> dict:
-    """The same figures on a fresh SQLite database (the one-command start's)."""
+def evaluate_on_sqlite(seeded: Path | None = None) -> dict:
+    """The same figures on a fresh SQLite database (the one-command start's), or on a copy of
+    `seeded`, one migrated with the seeds imported."""
     with tempfile.TemporaryDirectory() as tmp:
+        database = Path(tmp, "relevance.sqlite3")
         env = {
             **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
-            "DATABASE_URL": f"sqlite:///{tmp}/relevance.sqlite3",
+            "DATABASE_URL": f"sqlite:///{database}",
             "DJANGO_SETTINGS_MODULE": "config.settings",
         }
+        if seeded is not None:
+            shutil.copyfile(seeded, database)
         manage = [sys.executable, "manage.py"]
-        for command in (["migrate", "-v0"], ["import_seeds"]):
+        for command in (["migrate", "-v0"], ["import_seeds"]) if seeded is None else ():
             subprocess.run(
                 [*manage, *command], cwd=PROJECT_DIR, env=env, check=True, capture_output=True,
                 timeout=300,

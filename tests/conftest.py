@@ -219,3 +219,23 @@ def page(browser, live_server):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture(scope="session")
+def seeded_sqlite(tmp_path_factory) -> Path:
+    """A SQLite database as `make run` makes it (migrated, the seeds imported), built once a
+    run: it takes a quarter of a minute, and three modules want one. Take a copy
+    (tests.manage_subprocess.copy_seeded_sqlite); never open this file."""
+    from tests.manage_subprocess import SCRUBBED
+
+    path = tmp_path_factory.mktemp("seeded-sqlite") / "db.sqlite3"
+    env = {k: v for k, v in os.environ.items() if k not in SCRUBBED}
+    env.update({"DATABASE_URL": f"sqlite:///{path}", "VAR_DIR": str(path.parent)})
+    for name in ("CELERY_BROKER_URL", "CELERY_RESULT_BACKEND"):
+        env.pop(name, None)
+    for command in (["migrate", "-v0"], ["import_seeds"]):
+        subprocess.run(
+            [sys.executable, "manage.py", *command], cwd=PROJECT_DIR, env=env, check=True,
+            capture_output=True, timeout=300,
+        )  # fmt: skip
+    return path

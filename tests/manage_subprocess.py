@@ -1,6 +1,7 @@
 """Run `manage.py` in a child process with a controlled environment, as an operator would."""
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -30,3 +31,9 @@ def run_manage(
         [sys.executable, str(PROJECT_DIR / "manage.py"), *args],
         cwd=PROJECT_DIR, env=clean, capture_output=True, text=True, timeout=timeout,
     )  # fmt: skip
+
+
+def copy_seeded_sqlite(seeded: Path, folder: Path) -> Path:
+    """A copy, in `folder`, of the `seeded_sqlite` fixture's database (no journal is left
+    beside it: the commands that made it have exited)."""
+    return Path(shutil.copyfile(seeded, folder / "db.sqlite3"))

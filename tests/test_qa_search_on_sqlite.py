@@ -13,21 +13,15 @@ import sys
 import pytest
 
 from bench.search_relevance import evaluate_on_sqlite
-from tests.manage_subprocess import PROJECT_DIR
+from tests.manage_subprocess import PROJECT_DIR, copy_seeded_sqlite
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
 
-@pytest.fixture(scope="module")
-def sqlite_env(tmp_path_factory):
-    path = tmp_path_factory.mktemp("sqlite-search") / "db.sqlite3"
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{path}"}
-    for command in (["migrate", "-v0"], ["import_seeds"]):
-        subprocess.run(
-            [sys.executable, "manage.py", *command], cwd=PROJECT_DIR, env=env, check=True,
-            capture_output=True, timeout=300,
-        )  # fmt: skip
-    return env
+@pytest.fixture
+def sqlite_env(seeded_sqlite, tmp_path):
+    path = copy_seeded_sqlite(seeded_sqlite, tmp_path)
+    return {**os.environ, "DATABASE_URL": f"sqlite:///{path}"}
 
 
 def test_the_sqlite_index_is_fts5_over_stems_and_follows_every_write(sqlite_env):
@@ -49,7 +43,7 @@ def test_the_sqlite_index_is_fts5_over_stems_and_follows_every_write(sqlite_env)
         assert result[check], check
 
 
-def test_the_relevance_queries_reach_the_floor_on_sqlite():
-    result = evaluate_on_sqlite()
+def test_the_relevance_queries_reach_the_floor_on_sqlite(seeded_sqlite):
+    result = evaluate_on_sqlite(seeded_sqlite)
     assert len(result["queries"]) >= 20
     assert result["recall_at_10"] >= 0.85, [q for q in result["queries"] if q["recall"] < 1]

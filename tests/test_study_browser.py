@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from seeds.loader import import_parsed, parse_paths
-from tests.manage_subprocess import PROJECT_DIR, SCRUBBED
+from tests.manage_subprocess import PROJECT_DIR, SCRUBBED, copy_seeded_sqlite
 from tests.seed_files import ALL_SEEDS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -113,15 +113,13 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def sqlite_server(tmp_path):
+def sqlite_server(seeded_sqlite, tmp_path):
     """The site on a fresh SQLite database (migrated, seeds imported), as `make run` has it."""
     env = {k: v for k, v in os.environ.items() if k not in SCRUBBED}
-    env.update({"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "VAR_DIR": str(tmp_path)})
+    path = copy_seeded_sqlite(seeded_sqlite, tmp_path)
+    env.update({"DATABASE_URL": f"sqlite:///{path}", "VAR_DIR": str(tmp_path)})
     env.pop("CELERY_BROKER_URL", None)
     env.pop("CELERY_RESULT_BACKEND", None)
-    for command in (["migrate", "-v0"], ["import_seeds"]):
-        subprocess.run([sys.executable, "manage.py", *command], cwd=PROJECT_DIR, env=env,
-                       check=True, capture_output=True, timeout=300)  # fmt: skip
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind",
