@@ -11,12 +11,14 @@ from tests.test_signup import signup_data
 
 @pytest.fixture
 def tight_rates(settings):
+    # Per day, not per minute: django-ratelimit counts in fixed windows, and a test whose
+    # requests straddled a minute's boundary (one run in ~40) started counting again from zero.
     settings.THROTTLE_RATES = {
-        "login_per_address": "6/m",
-        "login_per_account": "3/m",
-        "signup_per_address": "2/m",
-        "password_reset_per_address": "4/m",
-        "password_reset_per_account": "2/m",
+        "login_per_address": "6/d",
+        "login_per_account": "3/d",
+        "signup_per_address": "2/d",
+        "password_reset_per_address": "4/d",
+        "password_reset_per_account": "2/d",
     }
 
 
