@@ -18,6 +18,7 @@ from tests.site_pages import build_site, discover_pages, unfillable_routes
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 WIDTHS = (390, 1280)
+HEIGHT = 900
 
 # Measures one page: see the comments in the script.
 MEASURE = (Path(__file__).parent / "layout_measure.js").read_text(encoding="utf-8")
@@ -34,22 +35,29 @@ def log_in(page, username: str) -> None:
 def problems_on(page, urls: list[str]) -> list[str]:
     problems = []
     for url in urls:
+        page.set_viewport_size({"width": WIDTHS[0], "height": HEIGHT})
         page.goto(url, wait_until="load")
         problems += measured(page, url)
     return problems
 
 
 def measured(page, where: str) -> list[str]:
-    """The problems of the page the browser shows now."""
+    """The problems of the page the browser shows now, at each width in turn: the page is laid
+    out again for each (its CSS is all media queries; no script sizes anything on load), so one
+    load serves both, and the walk no longer loads every page twice."""
     problems = []
-    found = page.evaluate(MEASURE)
-    where = f"{where} @ {found['viewport']}px"
-    if found["width"] != found["viewport"]:
-        problems.append(f"{where}: document {found['width']}px wide; {found['wide']}")
-    if found["broken"]:
-        problems.append(f"{where}: heading words broken across lines: {found['broken']}")
-    if found["tiny"]:
-        problems.append(f"{where}: SVG text under 11px: {found['tiny']}")
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": HEIGHT})
+        found = page.evaluate(MEASURE)
+        at = f"{where} @ {found['viewport']}px"
+        if found["viewport"] != width:
+            problems.append(f"{at}: the viewport did not become {width}px")
+        if found["width"] != found["viewport"]:
+            problems.append(f"{at}: document {found['width']}px wide; {found['wide']}")
+        if found["broken"]:
+            problems.append(f"{at}: heading words broken across lines: {found['broken']}")
+        if found["tiny"]:
+            problems.append(f"{at}: SVG text under 11px: {found['tiny']}")
     return problems
 
 
@@ -59,20 +67,20 @@ def site(db):
 
 
 def walk(browser, live_server, user, urls: list[str], then=None) -> list[str]:
-    """Load every URL at each width as ``user`` (None: a visitor); ``then(page)`` may go on to
-    pages that only a form leads to and return their problems."""
-    problems = []
-    for width in WIDTHS:
-        context = browser.new_context(
-            base_url=live_server.url, locale="ru-RU", viewport={"width": width, "height": 900}
-        )
-        page = context.new_page()
-        if user is not None:
-            log_in(page, user.username)
-        problems += problems_on(page, urls)
-        if then is not None:
-            problems += then(page)
-        context.close()
+    """Load every URL as ``user`` (None: a visitor), loaded at the phone's width and measured
+    at each; ``then(page)`` may go on to pages that only a form leads to and return their
+    problems."""
+    context = browser.new_context(
+        base_url=live_server.url, locale="ru-RU", viewport={"width": WIDTHS[0], "height": HEIGHT}
+    )
+    page = context.new_page()
+    if user is not None:
+        log_in(page, user.username)
+    problems = problems_on(page, urls)
+    if then is not None:
+        page.set_viewport_size({"width": WIDTHS[0], "height": HEIGHT})
+        problems += then(page)
+    context.close()
     return problems
 
 
