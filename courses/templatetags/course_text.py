@@ -99,7 +99,8 @@ def text_html(context, text: str) -> SafeString:
 
 # Keyed by the text itself, so an edited item is simply a new key. A flashcard's answer and a
 # case's sections are the same HTML for every learner, and their blocks (loops, an include per
-# list) were the larger part of rendering those pages.
+# list) were the larger part of rendering those pages. The two block templates hold no
+# translated words: one HTML serves every language.
 @lru_cache(maxsize=2048)
 def _rendered_blocks(text: str, stems: tuple[str, ...]) -> SafeString:
     return render_to_string("courses/includes/text_blocks.html", {"text": text, "stems": stems})
